@@ -42,7 +42,8 @@ export ASAN_OPTIONS  = abort_on_error=1:detect_leaks=1:exitcode=86
 export UBSAN_OPTIONS = halt_on_error=1:print_stacktrace=1:exitcode=86
 export TSAN_OPTIONS  = halt_on_error=1:exitcode=86:second_deadlock_stack=1
 
-.PHONY: all test unit unit-run integration valgrind asan tsan demo clean
+.PHONY: all test unit unit-run integration valgrind asan tsan demo clean \
+	skeleton skeleton-check
 .DELETE_ON_ERROR:
 
 all: $(BUILD)/server $(BUILD)/client
@@ -93,6 +94,17 @@ tsan:
 
 demo: all
 	$(PYTHON) tools/demo.py --build $(BUILD)
+
+# ---- the student skeleton, generated from the solution's markers ----------
+
+skeleton:
+	$(PYTHON) tools/skelgen.py --src solution --out skeleton
+
+# The committed skeleton must be exactly what the generator writes, and must
+# build with warnings as errors.
+skeleton-check:
+	$(PYTHON) tools/skelgen.py --check --src solution --out skeleton
+	$(MAKE) --no-print-directory all SRC=skeleton BUILD=$(BUILD)/skeleton
 
 clean:
 	rm -rf $(BUILD)

@@ -24,6 +24,7 @@
 #include "net.h"
 #include "protocol.h"
 
+/* BEGIN SOLUTION */
 /* Sends len bytes of line and a '\n' in one piece. Returns 0 or -1. */
 static int send_line(int fd, const char *line, size_t len)
 {
@@ -47,6 +48,7 @@ static bool starts_with(const char *line, size_t len, const char *word)
 	return len >= n && memcmp(line, word, n) == 0 &&
 	       (len == n || line[n] == ' ');
 }
+/* END SOLUTION */
 
 /*
  * The input thread: forwards standard input, line by line, to the server
@@ -55,6 +57,14 @@ static bool starts_with(const char *line, size_t len, const char *word)
  */
 static void *input_thread(void *arg)
 {
+	/* BEGIN SOLUTION
+	 * TODO(ex 6): read standard input line by line (a lineio reader on
+	 * STDIN_FILENO, with no length limit) and send each line, with its '\n',
+	 * to the server socket *(int *)arg. Stop after sending /quit; at end of
+	 * input, send /quit yourself.
+	 * STUB: (void)arg;
+	 * STUB: return NULL;
+	 */
 	int fd = *(int *)arg;
 	struct lineio_reader in;
 	const char *line;
@@ -74,8 +84,10 @@ static void *input_thread(void *arg)
 	}
 	lineio_reader_free(&in);
 	return NULL;
+	/* END SOLUTION */
 }
 
+/* BEGIN SOLUTION */
 /* Prints the len bytes at text, which may hold any byte, and a newline. */
 static void print_line(const char *prefix, const char *text, size_t len)
 {
@@ -129,6 +141,7 @@ static void print_refusal(const char *line, size_t len)
 		len -= (size_t)(sp + 1 - line), line = sp + 1;
 	fprintf(stderr, "client: name refused: %.*s\n", (int)len, line);
 }
+/* END SOLUTION */
 
 /*
  * Shows server lines until the server closes. Returns the exit status: 0 if
@@ -136,6 +149,16 @@ static void print_refusal(const char *line, size_t len)
  */
 static int receive(struct lineio_reader *r)
 {
+	/* BEGIN SOLUTION
+	 * TODO(ex 6): show every line the server sends: "MSG alice hi" as
+	 * "alice: hi", "LIST a b" as the names, "ERR code text" as its text;
+	 * print OK replies quietly or not at all. Flush stdout after each line.
+	 * At end of file return 0 if the last line was "OK bye" (the answer to
+	 * our /quit), else say that the server closed the connection and return 1.
+	 * STUB: (void)r;
+	 * STUB: fprintf(stderr, "client: receiving is not written yet\n");
+	 * STUB: return 1;
+	 */
 	const char *line;
 	size_t len;
 	bool bye = false;
@@ -148,11 +171,22 @@ static int receive(struct lineio_reader *r)
 		return 0;
 	fprintf(stderr, "client: server closed the connection\n");
 	return 1;
+	/* END SOLUTION */
 }
 
 /* Sends the name and waits for the verdict. Returns true once registered. */
 static bool register_name(int fd, struct lineio_reader *r, const char *name)
 {
+	/* BEGIN SOLUTION
+	 * TODO(ex 6): send the name as the first line and read the answer. On
+	 * "OK ..." return true; on "ERR <code> <text>" print
+	 * "client: name refused: <text>" on stderr and return false.
+	 * STUB: (void)fd;
+	 * STUB: (void)r;
+	 * STUB: (void)name;
+	 * STUB: fprintf(stderr, "client: registration is not written yet\n");
+	 * STUB: return false;
+	 */
 	const char *line;
 	size_t len;
 
@@ -166,6 +200,7 @@ static bool register_name(int fd, struct lineio_reader *r, const char *name)
 		return false;
 	}
 	return true;
+	/* END SOLUTION */
 }
 
 int main(int argc, char **argv)

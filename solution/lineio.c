@@ -33,6 +33,7 @@ void lineio_reader_free(struct lineio_reader *r)
 	r->buf = NULL;
 }
 
+/* BEGIN SOLUTION */
 /*
  * True once the bytes waiting for a '\n' already make a line longer than
  * max: more than max + 1 of them, or max + 1 whose last is not the CR of a
@@ -99,9 +100,24 @@ static enum lineio_status take_line(struct lineio_reader *r, char *nl,
 	return LINEIO_LINE;
 }
 
+/* END SOLUTION */
+
 enum lineio_status lineio_read_line(struct lineio_reader *r,
 				    const char **line, size_t *len)
 {
+	/* BEGIN SOLUTION
+	 * TODO(ex 3): return the next line from r->buf[r->start..r->end),
+	 * calling read() for more bytes only when no '\n' is buffered yet.
+	 * One read() may bring part of a line or several lines: keep what is
+	 * left for the next call. Drop the '\r' of a "\r\n". Report a line
+	 * longer than r->max (when r->max > 0) once, as LINEIO_TOO_LONG, as
+	 * soon as it is certain, then skip its bytes up to the next '\n'.
+	 * Retry a read() that fails with EINTR. See lineio.h.
+	 * STUB: (void)r;
+	 * STUB: (void)line;
+	 * STUB: (void)len;
+	 * STUB: return LINEIO_ERROR;
+	 */
 	for (;;) {
 		char *from = r->buf + r->start + r->scanned;
 		char *nl = memchr(from, '\n', (size_t)(r->buf + r->end - from));
@@ -131,10 +147,22 @@ enum lineio_status lineio_read_line(struct lineio_reader *r,
 		if (n < 0)
 			return LINEIO_ERROR;
 	}
+	/* END SOLUTION */
 }
 
 int lineio_write_all(int fd, const void *buf, size_t len, int flags)
 {
+	/* BEGIN SOLUTION
+	 * TODO(ex 3): send all len bytes with send(fd, ..., flags | MSG_NOSIGNAL).
+	 * send() may write fewer bytes than asked (a short write): send the
+	 * rest. Retry when it fails with EINTR; return -1 on any other error.
+	 * STUB: (void)fd;
+	 * STUB: (void)buf;
+	 * STUB: (void)len;
+	 * STUB: (void)flags;
+	 * STUB: errno = ENOSYS;
+	 * STUB: return -1;
+	 */
 	const char *p = buf;
 
 	while (len > 0) {
@@ -148,4 +176,5 @@ int lineio_write_all(int fd, const void *buf, size_t len, int flags)
 		len -= (size_t)n;
 	}
 	return 0;
+	/* END SOLUTION */
 }

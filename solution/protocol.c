@@ -8,6 +8,14 @@
 
 bool proto_name_valid(const char *name, size_t len)
 {
+	/* BEGIN SOLUTION
+	 * TODO(ex 2): return true when the len bytes at name form a valid
+	 * name: 1 to PROTO_NAME_MAX bytes, each a letter, a digit, '_' or '-'.
+	 * Compare bytes with explicit ranges: isalnum() depends on the locale.
+	 * STUB: (void)name;
+	 * STUB: (void)len;
+	 * STUB: return false;
+	 */
 	if (len < 1 || len > PROTO_NAME_MAX)
 		return false;
 	for (size_t i = 0; i < len; i++) {
@@ -18,8 +26,10 @@ bool proto_name_valid(const char *name, size_t len)
 			return false;
 	}
 	return true;
+	/* END SOLUTION */
 }
 
+/* BEGIN SOLUTION */
 /* True when the len bytes at word are exactly the C string s. */
 static bool word_is(const char *word, size_t len, const char *s)
 {
@@ -45,8 +55,21 @@ static void parse_msg(const char *args, size_t len, struct proto_command *cmd)
 		cmd->kind = PROTO_MSG;
 }
 
+/* END SOLUTION */
+
 void proto_parse(const char *line, size_t len, struct proto_command *cmd)
 {
+	/* BEGIN SOLUTION
+	 * TODO(ex 2): split the line into its command word (up to the first
+	 * space) and its arguments, and fill in *cmd as protocol.h describes.
+	 * "/msg <name> <text>": the name ends at the next space; the text is
+	 * everything after that single space, byte for byte, and must not be
+	 * empty. The line is not a C string: use memchr and memcmp, not strtok.
+	 * STUB: memset(cmd, 0, sizeof(*cmd));
+	 * STUB: cmd->kind = PROTO_UNKNOWN;
+	 * STUB: cmd->text = line;
+	 * STUB: cmd->text_len = len;
+	 */
 	const char *space = memchr(line, ' ', len);
 	size_t word_len = space ? (size_t)(space - line) : len;
 
@@ -66,6 +89,7 @@ void proto_parse(const char *line, size_t len, struct proto_command *cmd)
 		cmd->text = line;
 		cmd->text_len = word_len;
 	}
+	/* END SOLUTION */
 }
 
 /*

@@ -66,6 +66,17 @@ static void usage(void)
  */
 static int send_to(struct client *c, const char *buf, size_t len)
 {
+	/* BEGIN SOLUTION
+	 * TODO(ex 4): write the bytes with lineio_write_all under c->send_lock,
+	 * so that lines from two threads never interleave. Pass MSG_DONTWAIT:
+	 * a client that stops reading must not block the thread writing to it.
+	 * On failure shut c down (shutdown(2)) so its own thread ends, and
+	 * return -1.
+	 * STUB: (void)c;
+	 * STUB: (void)buf;
+	 * STUB: (void)len;
+	 * STUB: return -1;
+	 */
 	int rc;
 
 	pthread_mutex_lock(&c->send_lock);
@@ -74,6 +85,7 @@ static int send_to(struct client *c, const char *buf, size_t len)
 		shutdown(c->fd, SHUT_RDWR);
 	pthread_mutex_unlock(&c->send_lock);
 	return rc;
+	/* END SOLUTION */
 }
 
 static int send_ok(struct client *c, const char *text)
@@ -102,6 +114,15 @@ static int send_err_str(struct client *c, const char *code, const char *detail)
  */
 static bool register_client(struct client *c, struct lineio_reader *r)
 {
+	/* BEGIN SOLUTION
+	 * TODO(ex 4): read the first line; answer "OK welcome <name>" after a
+	 * successful list_register, or "ERR bad-name ...", "ERR name-taken ..."
+	 * or "ERR server-full ..." and return false. A line too long to read is
+	 * a bad name; end of file or an error returns false without a word.
+	 * STUB: (void)c;
+	 * STUB: (void)r;
+	 * STUB: return false;
+	 */
 	char text[PROTO_REPLY_MAX];
 	const char *name;
 	size_t len;
@@ -135,10 +156,16 @@ static bool register_client(struct client *c, struct lineio_reader *r)
 		send_err_str(c, "server-full", "no room for more clients");
 		return false;
 	}
+	/* END SOLUTION */
 }
 
 static int do_list(struct client *c)
 {
+	/* BEGIN SOLUTION
+	 * TODO(ex 4): send "LIST <name> <name> ...": take a snapshot with
+	 * list_names, format it with proto_format_list, free both.
+	 * STUB: return send_err_str(c, "unknown-command", "/list is not written yet");
+	 */
 	size_t count, len;
 	char **names = list_names(clients, &count);
 	char *line = names ? proto_format_list((const char *const *)names,
@@ -151,10 +178,19 @@ static int do_list(struct client *c)
 	rc = send_to(c, line, len);
 	free(line);
 	return rc;
+	/* END SOLUTION */
 }
 
 static int do_msg(struct client *c, const struct proto_command *cmd)
 {
+	/* BEGIN SOLUTION
+	 * TODO(ex 5): find the destination with list_find; if there is none,
+	 * reply "ERR no-such-user <name>". Otherwise send it "MSG <from> <text>"
+	 * (proto_format_msg), drop the reference with list_put, reply "OK sent".
+	 * Never hold the list lock while writing.
+	 * STUB: (void)cmd;
+	 * STUB: return send_err_str(c, "unknown-command", "/msg is not written yet");
+	 */
 	char line[PROTO_REPLY_MAX];
 	struct client *to = list_find(clients, cmd->name, cmd->name_len);
 
@@ -168,6 +204,7 @@ static int do_msg(struct client *c, const struct proto_command *cmd)
 					   cmd->text_len));
 	list_put(clients, to);
 	return send_ok(c, "sent");
+	/* END SOLUTION */
 }
 
 /*
@@ -240,14 +277,31 @@ static void *client_thread(void *arg)
 		}
 		lineio_reader_free(&r);
 	}
+	/* BEGIN SOLUTION
+	 * TODO(ex 5): the client is leaving: take it off the list, so that
+	 * nobody finds it any more, and drop this thread's reference.
+	 */
 	list_remove(clients, c);
 	list_put(clients, c); /* the last reference closes the socket */
+	/* END SOLUTION */
 	return NULL;
 }
 
 /* Puts the new connection fd on the list and starts its thread. */
 static void start_client(int fd, const pthread_attr_t *attr)
 {
+	/* BEGIN SOLUTION
+	 * TODO(ex 4): put the connection on the list with list_add (net_peer
+	 * gives the address and port), then start client_thread for it with
+	 * pthread_create and attr (detached, small stack). If either fails, undo
+	 * what was done and close the connection. Also fix its send buffer size
+	 * (SO_SNDBUF, SERVER_SEND_BUFFER): that is the bound of what the server
+	 * buffers for a client that stops reading.
+	 * Until then the stub closes every connection at once.
+	 * STUB: (void)attr;
+	 * STUB: (void)client_thread;
+	 * STUB: close(fd);
+	 */
 	char addr[LIST_ADDR_MAX] = "?";
 	int port = 0, size = SERVER_SEND_BUFFER, err;
 	struct client *c;
@@ -267,6 +321,7 @@ static void start_client(int fd, const pthread_attr_t *attr)
 		list_remove(clients, c);
 		list_put(clients, c);
 	}
+	/* END SOLUTION */
 }
 
 /*
