@@ -13,7 +13,7 @@
 SRC ?= solution
 include tests/kit.mk
 
-.PHONY: test demo clean skeleton skeleton-check
+.PHONY: test demo clean skeleton skeleton-check handout handout-check
 
 test: unit integration valgrind asan tsan
 	@echo "make test: all stages passed"
@@ -31,6 +31,19 @@ skeleton:
 skeleton-check:
 	$(PYTHON) tools/skelgen.py --check --src solution --out skeleton
 	$(MAKE) --no-print-directory all SRC=skeleton BUILD=$(BUILD)/skeleton
+
+# ---- the student distribution -------------------------------------------------
+
+HANDOUT = $(BUILD)/chatlab-handout.tar.gz
+
+handout:
+	$(PYTHON) tools/handout.py build --out $(HANDOUT) \
+		$(if $(wildcard $(BUILD)/handouts),--rendered $(BUILD)/handouts)
+
+# Unpacks the handout elsewhere, checks that no solution code leaked into it,
+# and runs the students' make test there.
+handout-check: handout
+	$(PYTHON) tools/handout.py check $(HANDOUT)
 
 clean:
 	rm -rf $(BUILD)
