@@ -1,9 +1,13 @@
 # chatlab: the instructors' Makefile.
 #
 #   make               build the reference server and client into build/
-#   make test          every check: unit, integration, valgrind, ASan+UBSan, TSan
+#   make test          every check: unit, integration, quality (valgrind, TSan,
+#                      threads, descriptors, CPU), ASan+UBSan, TSan, the skeleton,
+#                      the scores of solution and skeleton, the student handout
 #   make demo          start a server and scripted clients, print the chat
-#   make unit | integration | valgrind | asan | tsan    one stage of make test
+#   make unit | integration | quality | valgrind | asan | tsan   one stage
+#   make skeleton      regenerate skeleton/ from solution/'s markers
+#   make handout       the student distribution, build/chatlab-handout.tar.gz
 #   make clean
 #
 # SRC picks the C sources (default: the reference in solution/); BUILD picks
@@ -13,10 +17,18 @@
 SRC ?= solution
 include tests/kit.mk
 
-.PHONY: test demo clean skeleton skeleton-check handout handout-check
+.PHONY: test demo clean skeleton skeleton-check handout handout-check score-check
 
-test: unit integration valgrind asan tsan
+test: unit integration quality asan tsan skeleton-check score-check handout-check
 	@echo "make test: all stages passed"
+
+# The scores, as students and the grader see them: the solution must get full
+# marks, the untouched skeleton no more than what it gives away.
+score-check: all
+	$(PYTHON) tests/score.py --src solution --build $(BUILD) --require-full
+	$(PYTHON) tests/score.py --src skeleton --build $(BUILD)/skeleton \
+		--max-points $$($(PYTHON) -c 'import json; \
+		print(json.load(open("tests/rubric.json")).get("skeleton_points", 0))')
 
 demo: all
 	$(PYTHON) tools/demo.py --build $(BUILD)

@@ -6,7 +6,8 @@
 #   all            $(BUILD)/server and $(BUILD)/client from $(SRC)
 #   unit           build and run the Check unit tests
 #   integration    pytest against $(BUILD)/server and $(BUILD)/client
-#   valgrind       a multi-client session of the server under memcheck
+#   quality        valgrind, ThreadSanitizer, threads/descriptors, idle CPU
+#   valgrind       only the valgrind check: a multi-client session under memcheck
 #   asan, tsan     unit + integration against sanitizer builds in
 #                  $(BUILD)/asan and $(BUILD)/tsan
 
@@ -42,7 +43,7 @@ export ASAN_OPTIONS  = abort_on_error=1:detect_leaks=1:exitcode=86
 export UBSAN_OPTIONS = halt_on_error=1:print_stacktrace=1:exitcode=86
 export TSAN_OPTIONS  = halt_on_error=1:exitcode=86:second_deadlock_stack=1
 
-.PHONY: all unit unit-run integration valgrind asan tsan
+.PHONY: all unit unit-run integration quality valgrind asan tsan
 .DELETE_ON_ERROR:
 
 all: $(BUILD)/server $(BUILD)/client
@@ -77,8 +78,14 @@ unit-run:
 integration: all
 	CHATLAB_BUILD=$(BUILD) $(PYTEST) $(PYTEST_FLAGS) tests/integration
 
+# The quality checks need the ThreadSanitizer build of the server as well.
+quality: all
+	$(MAKE) --no-print-directory $(BUILD)/tsan/server BUILD=$(BUILD)/tsan \
+		CFLAGS="-O1 -g" SANITIZE="$(TSAN_FLAGS)"
+	CHATLAB_BUILD=$(BUILD) $(PYTEST) $(PYTEST_FLAGS) tests/quality
+
 valgrind: all
-	CHATLAB_BUILD=$(BUILD) $(PYTHON) tests/quality/valgrind_session.py
+	CHATLAB_BUILD=$(BUILD) $(PYTEST) $(PYTEST_FLAGS) tests/quality -k valgrind
 
 asan:
 	$(MAKE) --no-print-directory all unit integration BUILD=$(BUILD)/asan \
