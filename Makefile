@@ -17,7 +17,12 @@
 SRC ?= solution
 include tests/kit.mk
 
-.PHONY: test demo clean skeleton skeleton-check handout handout-check score-check
+.PHONY: test demo clean skeleton skeleton-check handout handout-check score-check \
+	rubric
+
+# Adds new tests to tests/rubric.json and drops vanished ones (then set points).
+rubric:
+	$(PYTHON) tools/rubric.py --sync
 
 test: unit integration quality asan tsan skeleton-check score-check handout-check
 	@echo "make test: all stages passed"
@@ -25,6 +30,7 @@ test: unit integration quality asan tsan skeleton-check score-check handout-chec
 # The scores, as students and the grader see them: the solution must get full
 # marks, the untouched skeleton no more than what it gives away.
 score-check: all
+	$(PYTHON) tools/rubric.py --check
 	$(PYTHON) tests/score.py --src solution --build $(BUILD) --require-full
 	$(PYTHON) tests/score.py --src skeleton --build $(BUILD)/skeleton \
 		--max-points $$($(PYTHON) -c 'import json; \

@@ -40,7 +40,9 @@ def test_msg_is_delivered_with_the_sender_name(chat):
 
 @pytest.mark.parametrize("text", [b"  two  spaces  ", b"trailing ", b"tab\there",
                                   b"nul\0byte", b"\xff\xfe binary \x01", b"/msg bob nested",
-                                  b"caf\xc3\xa9 \xe2\x9c\x93", b"x" * 900])
+                                  b"caf\xc3\xa9 \xe2\x9c\x93", b"x" * 900],
+                         ids=["spaces", "trailing-space", "tab", "nul", "binary",
+                              "nested-command", "utf8", "900-bytes"])
 def test_msg_text_is_passed_byte_for_byte(chat, text):
     a, b = chat.join("alice"), chat.join("bob")
     a.send(b"/msg bob " + text)
@@ -59,7 +61,8 @@ def test_msg_to_oneself(chat):
         f"got {got}\n{chat.transcript()}\nhint: a client may message itself")
 
 
-@pytest.mark.parametrize("line", ["/msg", "/msg ", "/msg bob", "/msg bob "])
+@pytest.mark.parametrize("line", ["/msg", "/msg ", "/msg bob", "/msg bob "],
+                         ids=["no-args", "space-only", "no-text", "empty-text"])
 def test_msg_without_name_or_text_is_a_usage_error(chat, line):
     a, b = chat.join("alice"), chat.join("bob")
     a.send(line)
@@ -88,7 +91,9 @@ def test_msg_matches_whole_names_not_prefixes(chat):
 
 
 @pytest.mark.parametrize("line", ["/foo", "/foo bar", "hello", "hello world",
-                                  "/LIST", "/Msg bob hi", " /list", "/lists"])
+                                  "/LIST", "/Msg bob hi", " /list", "/lists"],
+                         ids=["slash-word", "slash-word-args", "text", "two-words",
+                              "uppercase", "capitalized", "leading-space", "longer-word"])
 def test_unknown_commands(chat, line):
     a = chat.join("alice")
     a.send(line)

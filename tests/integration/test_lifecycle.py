@@ -128,7 +128,8 @@ def test_port_0_prints_the_chosen_port(server):
     assert 0 < server.port < 65536
 
 
-@pytest.mark.parametrize("args", [[], ["abc"], ["70000"], ["-1"], ["1", "2"], [""]])
+@pytest.mark.parametrize("args", [[], ["abc"], ["70000"], ["-1"], ["1", "2"], [""]],
+                         ids=["no-port", "letters", "too-big", "negative", "extra-arg", "empty"])
 def test_bad_usage_exits_2(args):
     proc = subprocess.run(program("server") + args, capture_output=True,
                           timeout=10 * SCALE, stdin=subprocess.DEVNULL)

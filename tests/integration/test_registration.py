@@ -14,13 +14,16 @@ def test_valid_name_is_welcomed(chat):
 
 
 @pytest.mark.parametrize("name", ["a", "Z9", "under_score", "da-sh",
-                                  "x" * 32, "ABCdef012_-"])
+                                  "x" * 32, "ABCdef012_-"],
+                         ids=["one-letter", "digit", "underscore", "dash", "32-chars", "mixed"])
 def test_every_valid_name_form_is_welcomed(chat, name):
     chat.join(name)
 
 
 @pytest.mark.parametrize("name", [b"", b"x" * 33, b"two words", b"a@b", b"caf\xc3\xa9",
-                                  b"tab\there", b" lead", b"trail ", b"a.b", b"nul\0"])
+                                  b"tab\there", b" lead", b"trail ", b"a.b", b"nul\0"],
+                         ids=["empty", "33-chars", "space", "at-sign", "non-ascii", "tab",
+                              "leading-space", "trailing-space", "dot", "nul"])
 def test_bad_name_is_refused_and_closed(chat, name):
     c = chat.connect("newcomer")
     c.send(name)

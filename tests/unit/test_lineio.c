@@ -188,19 +188,22 @@ END_TEST
 
 START_TEST(read_error_is_reported)
 {
-	struct lineio_reader r;
 	const char *line;
 	size_t len;
 	enum lineio_status st;
-	int fd = dup(STDIN_FILENO);
+	int sv[2];
+	struct rig g = { 0 };
 
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(lineio_reader_init(&r, fd, 1000), 0);
-	close(fd); /* now reading fd fails with EBADF */
-	st = lineio_read_line(&r, &line, &len);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	ck_assert_int_eq(write(sv[1], "ok\n", 3), 3);
+	ck_assert_int_eq(lineio_reader_init(&g.r, sv[0], 1000), 0);
+	expect_line(&g, "ok", 2, 3);
+	close(sv[0]); /* now reading it fails with EBADF */
+	st = lineio_read_line(&g.r, &line, &len);
 	ck_assert_msg(st == LINEIO_ERROR, "reading a closed descriptor: expected "
 		      "LINEIO_ERROR, got %s", status_name(st));
-	lineio_reader_free(&r);
+	lineio_reader_free(&g.r);
+	close(sv[1]);
 }
 END_TEST
 

@@ -77,6 +77,8 @@ START_TEST(name_rejects_other_bytes)
 	const char *bad[] = { "al ice", "alice ", " alice", "a@b", "a.b", "a/b",
 			      "caf\xc3\xa9", "tab\t", "x\r", "\xff" };
 
+	ck_assert_msg(proto_name_valid("alice", 5), "\"alice\" is a valid name, "
+		      "but was rejected");
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		ck_assert_msg(!proto_name_valid(bad[i], strlen(bad[i])),
 			      "\"%s\" is not a valid name, but was accepted", bad[i]);
@@ -188,6 +190,7 @@ END_TEST
 
 START_TEST(parse_command_word_is_compared_by_length)
 {
+	ck_assert_kind("/list", parse("/list"), PROTO_LIST);
 	ck_assert_kind("/lis", parse("/lis"), PROTO_UNKNOWN);
 	ck_assert_kind("/lis<NUL>", parse_n("/lis\0", 5), PROTO_UNKNOWN);
 	ck_assert_kind("/", parse("/"), PROTO_UNKNOWN);
