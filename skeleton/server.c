@@ -70,23 +70,33 @@ static void usage(void)
 }
 
 /*
- * Sends len bytes to c without blocking. When c is gone or its send buffer
- * is full, shuts its connection down, so that c's own thread sees end of file
- * and removes it, and returns -1.
+ * Sends len bytes to c without blocking; call with c->send_lock held. When c
+ * is gone or its send buffer is full, shuts c's connection down, so that c's
+ * own thread sees end of file and removes it, and returns -1.
  */
-static int send_to(struct client *c, const char *buf, size_t len)
+static int send_locked(struct client *c, const char *buf, size_t len)
 {
 	/*
-	 * TODO(ex 4): write the bytes with lineio_write_all under c->send_lock,
-	 * so that lines from two threads never interleave. Pass MSG_DONTWAIT:
+	 * TODO(ex 4): write the bytes with lineio_write_all, passing MSG_DONTWAIT:
 	 * a client that stops reading must not block the thread writing to it.
-	 * On failure shut c down (shutdown(2)) so its own thread ends, and
-	 * return -1.
+	 * On failure shut c down (shutdown(2), SHUT_RDWR) so that its own thread
+	 * sees end of file and ends, and return -1.
 	 */
 	(void)c;
 	(void)buf;
 	(void)len;
 	return -1;
+}
+
+/* Sends to c under its send lock, so that two lines never interleave. */
+static int send_to(struct client *c, const char *buf, size_t len)
+{
+	int rc;
+
+	pthread_mutex_lock(&c->send_lock);
+	rc = send_locked(c, buf, len);
+	pthread_mutex_unlock(&c->send_lock);
+	return rc;
 }
 
 static int send_ok(struct client *c, const char *text)
@@ -120,6 +130,9 @@ static bool register_client(struct client *c, struct lineio_reader *r)
 	 * successful list_register, or "ERR bad-name ...", "ERR name-taken ..."
 	 * or "ERR server-full ..." and return false. A line too long to read is
 	 * a bad name; end of file or an error returns false without a word.
+	 * The welcome must be the first line the client receives, yet others
+	 * can message it the moment list_register succeeds: hold c->send_lock
+	 * from before list_register until the welcome is sent (send_locked).
 	 */
 	(void)c;
 	(void)r;

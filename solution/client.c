@@ -221,14 +221,19 @@ int main(int argc, char **argv)
 			argv[1], argv[2], why);
 		return 1;
 	}
-	if (lineio_reader_init(&r, fd, 0) < 0 || !register_name(fd, &r, argv[3]))
+	status = 1;
+	if (lineio_reader_init(&r, fd, 0) < 0) {
+		close(fd);
 		return 1;
+	}
+	if (!register_name(fd, &r, argv[3]))
+		goto out;
 	printf("connected to %s port %s as %s\n", argv[1], argv[2], argv[3]);
 	fflush(stdout);
 
 	if (pthread_create(&input, NULL, input_thread, &fd) != 0) {
 		fprintf(stderr, "client: cannot start the input thread\n");
-		return 1;
+		goto out;
 	}
 	status = receive(&r);
 	/*
@@ -238,6 +243,7 @@ int main(int argc, char **argv)
 	 */
 	if (status == 0)
 		pthread_join(input, NULL);
+out:
 	lineio_reader_free(&r);
 	close(fd);
 	return status;

@@ -19,8 +19,11 @@
  * refs, registered and link fields; every use of it is inside list.c, and it is
  * held only to scan or change the list, never across a read, a write or an
  * accept. Each client also has a send_lock, which serializes the writes to its
- * socket so that two lines never interleave. Lock order: the list lock is never
- * taken while a send_lock is held, and no two send_locks are ever held at once.
+ * socket so that two lines never interleave. Lock order: send_lock, then the
+ * list lock. A registering thread holds its own send_lock while it calls
+ * list_register, so that its welcome goes out before anyone's message; no
+ * thread takes a send_lock while holding the list lock, or holds two
+ * send_locks at once.
  *
  * Lifetime. A client is counted by references: its own thread holds one from
  * list_add on, and list_find hands out more. The client is freed, and its

@@ -70,32 +70,38 @@ static void usage(void)
 }
 
 /*
- * Sends len bytes to c without blocking. When c is gone or its send buffer
- * is full, shuts its connection down, so that c's own thread sees end of file
- * and removes it, and returns -1.
+ * Sends len bytes to c without blocking; call with c->send_lock held. When c
+ * is gone or its send buffer is full, shuts c's connection down, so that c's
+ * own thread sees end of file and removes it, and returns -1.
  */
-static int send_to(struct client *c, const char *buf, size_t len)
+static int send_locked(struct client *c, const char *buf, size_t len)
 {
 	/* BEGIN SOLUTION
-	 * TODO(ex 4): write the bytes with lineio_write_all under c->send_lock,
-	 * so that lines from two threads never interleave. Pass MSG_DONTWAIT:
+	 * TODO(ex 4): write the bytes with lineio_write_all, passing MSG_DONTWAIT:
 	 * a client that stops reading must not block the thread writing to it.
-	 * On failure shut c down (shutdown(2)) so its own thread ends, and
-	 * return -1.
+	 * On failure shut c down (shutdown(2), SHUT_RDWR) so that its own thread
+	 * sees end of file and ends, and return -1.
 	 * STUB: (void)c;
 	 * STUB: (void)buf;
 	 * STUB: (void)len;
 	 * STUB: return -1;
 	 */
+	if (lineio_write_all(c->fd, buf, len, MSG_DONTWAIT) == 0)
+		return 0;
+	shutdown(c->fd, SHUT_RDWR);
+	return -1;
+	/* END SOLUTION */
+}
+
+/* Sends to c under its send lock, so that two lines never interleave. */
+static int send_to(struct client *c, const char *buf, size_t len)
+{
 	int rc;
 
 	pthread_mutex_lock(&c->send_lock);
-	rc = lineio_write_all(c->fd, buf, len, MSG_DONTWAIT);
-	if (rc < 0)
-		shutdown(c->fd, SHUT_RDWR);
+	rc = send_locked(c, buf, len);
 	pthread_mutex_unlock(&c->send_lock);
 	return rc;
-	/* END SOLUTION */
 }
 
 static int send_ok(struct client *c, const char *text)
@@ -129,11 +135,15 @@ static bool register_client(struct client *c, struct lineio_reader *r)
 	 * successful list_register, or "ERR bad-name ...", "ERR name-taken ..."
 	 * or "ERR server-full ..." and return false. A line too long to read is
 	 * a bad name; end of file or an error returns false without a word.
+	 * The welcome must be the first line the client receives, yet others
+	 * can message it the moment list_register succeeds: hold c->send_lock
+	 * from before list_register until the welcome is sent (send_locked).
 	 * STUB: (void)c;
 	 * STUB: (void)r;
 	 * STUB: return false;
 	 */
-	char text[PROTO_REPLY_MAX];
+	char text[PROTO_REPLY_MAX], line[PROTO_REPLY_MAX];
+	enum list_status status;
 	const char *name;
 	size_t len;
 
@@ -151,10 +161,19 @@ static bool register_client(struct client *c, struct lineio_reader *r)
 			     "a name is 1 to 32 letters, digits, '_' or '-'");
 		return false;
 	}
-	switch (list_register(clients, c, name, len)) {
-	case LIST_OK:
+	/*
+	 * Others can find us as soon as the name is ours: holding our send lock
+	 * until the welcome is written keeps their messages from overtaking it.
+	 */
+	pthread_mutex_lock(&c->send_lock);
+	status = list_register(clients, c, name, len);
+	if (status == LIST_OK) {
 		snprintf(text, sizeof(text), "welcome %s", c->name);
-		send_ok(c, text);
+		send_locked(c, line, proto_format_ok(line, text));
+	}
+	pthread_mutex_unlock(&c->send_lock);
+	switch (status) {
+	case LIST_OK:
 		return true;
 	case LIST_NAME_TAKEN:
 		snprintf(text, sizeof(text), "%.*s is already connected",

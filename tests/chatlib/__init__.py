@@ -129,6 +129,18 @@ class Server:
         pid = self.pid
         return len(os.listdir(f"/proc/{pid}/task")), len(os.listdir(f"/proc/{pid}/fd"))
 
+    def baseline(self, chat: "Chat") -> tuple[int, int]:
+        """(threads, descriptors) once one client has come and gone, so that
+        helpers a runtime starts on first use (ThreadSanitizer has one) count
+        in the baseline."""
+        probe = chat.join("baseline-probe")
+        during = self.counts()
+        probe.send("/quit")
+        probe.expect("OK bye", exact=True)
+        probe.close()
+        wait_until(lambda: self.counts()[0] < during[0])
+        return self.counts()
+
     def stderr(self) -> str:
         self.log.seek(0)
         return self.log.read()[-4000:].decode("utf-8", "replace")

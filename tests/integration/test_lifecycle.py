@@ -27,7 +27,7 @@ def test_reset_connection_removes_the_client(chat):
 
 
 def test_threads_and_descriptors_return_to_baseline(chat, server):
-    base = server.counts()
+    base = server.baseline(chat)
     conns = [chat.join(f"user{i}") for i in range(30)]
     conns += [chat.connect(f"lurker{i}") for i in range(5)]
     conns[0].send("/msg user1 hello")

@@ -124,3 +124,16 @@ def test_connection_closed_before_registering_leaves_no_trace(chat, server):
     a = chat.join("alice")
     assert a.names() == ["alice"], "clients that never registered must not be listed"
     chat.join("ali")
+
+
+def test_welcome_comes_before_any_message(chat):
+    sender = chat.join("sender")
+    for i in range(20):
+        name = f"new{i}"
+        # Messages to the name are in flight while it registers.
+        sender.send_raw(b"/msg %s early\n" % name.encode() * 200)
+        c = chat.connect(name)
+        c.send(name)
+        c.expect(f"OK welcome {name}", exact=True,
+                 hint="the welcome must be the first line a client receives, "
+                      "even when others message it the moment its name is taken")
