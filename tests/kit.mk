@@ -87,10 +87,14 @@ quality: all
 valgrind: all
 	CHATLAB_BUILD=$(BUILD) $(PYTEST) $(PYTEST_FLAGS) tests/quality -k valgrind
 
+SANITIZED = --no-print-directory CFLAGS="-O1 -g"
+
 asan:
-	$(MAKE) --no-print-directory all unit integration BUILD=$(BUILD)/asan \
-		CFLAGS="-O1 -g" SANITIZE="$(ASAN_FLAGS)"
+	$(MAKE) $(SANITIZED) all BUILD=$(BUILD)/asan SANITIZE="$(ASAN_FLAGS)"
+	$(MAKE) $(SANITIZED) unit BUILD=$(BUILD)/asan SANITIZE="$(ASAN_FLAGS)"
+	$(MAKE) $(SANITIZED) integration BUILD=$(BUILD)/asan SANITIZE="$(ASAN_FLAGS)"
 
 tsan:
-	$(MAKE) --no-print-directory all unit integration BUILD=$(BUILD)/tsan \
-		CFLAGS="-O1 -g" SANITIZE="$(TSAN_FLAGS)"
+	$(MAKE) $(SANITIZED) all BUILD=$(BUILD)/tsan SANITIZE="$(TSAN_FLAGS)"
+	$(MAKE) $(SANITIZED) unit BUILD=$(BUILD)/tsan SANITIZE="$(TSAN_FLAGS)"
+	$(MAKE) $(SANITIZED) integration BUILD=$(BUILD)/tsan SANITIZE="$(TSAN_FLAGS)"
