@@ -119,12 +119,15 @@ static void show(const char *line, size_t len)
 	} else if (starts_with(line, len, "ERR")) {
 		const char *code = line + 4;
 		size_t rest = len > 4 ? len - 4 : 0;
+		size_t code_len;
 
 		sp = memchr(code, ' ', rest);
+		code_len = sp ? (size_t)(sp - code) : rest;
+		fputs("error: ", stdout);
 		if (sp != NULL)
-			print_line("error: ", sp + 1, rest - (size_t)(sp - code) - 1);
-		else
-			print_line("error: ", code, rest);
+			fwrite(sp + 1, 1, rest - code_len - 1, stdout);
+		printf(" (%.*s)\n", (int)code_len, code);
+		fflush(stdout);
 		return;
 	} else if (starts_with(line, len, "OK")) {
 		return;
