@@ -7,6 +7,7 @@
 #   make demo          start a server and scripted clients, print the chat
 #   make unit | integration | quality | valgrind | asan | tsan   one stage
 #   make skeleton      regenerate skeleton/ from solution/'s markers
+#   make handouts      render handouts/*.md to HTML and PDF in build/handouts
 #   make handout       the student distribution, build/chatlab-handout.tar.gz
 #   make clean
 #
@@ -18,7 +19,7 @@ SRC ?= solution
 include tests/kit.mk
 
 .PHONY: test demo clean skeleton skeleton-check handout handout-check score-check \
-	rubric
+	rubric handouts
 
 # Adds new tests to tests/rubric.json and drops vanished ones (then set points).
 rubric:
@@ -27,7 +28,7 @@ rubric:
 # The stages run one after another, even under make -j: they start servers
 # and measure threads and CPU time, which parallel stages would disturb.
 TEST_STAGES = unit integration quality asan tsan skeleton-check score-check \
-	handout-check
+	handouts handout-check
 
 test:
 	@for stage in $(TEST_STAGES); do \
@@ -61,6 +62,10 @@ skeleton-check:
 # ---- the student distribution -------------------------------------------------
 
 HANDOUT = $(BUILD)/chatlab-handout.tar.gz
+
+# The handouts as HTML and PDF, in $(BUILD)/handouts (checked: pages exist).
+handouts:
+	$(PYTHON) tools/render_handouts.py --out $(BUILD)/handouts --check
 
 handout:
 	$(PYTHON) tools/handout.py build --out $(HANDOUT) \
