@@ -85,7 +85,8 @@ def build(out: Path, rendered: Path | None) -> None:
         add_bytes(tar, "tests/rubric.json", public_rubric())
         if rendered is not None and rendered.is_dir():
             for f in files_under(rendered):
-                add_bytes(tar, f"handouts/{f.relative_to(rendered)}", f.read_bytes())
+                if f.suffix in (".html", ".pdf"):
+                    add_bytes(tar, f"handouts/{f.relative_to(rendered)}", f.read_bytes())
     tmp.replace(out)
     print(f"handout: wrote {out}")
 
@@ -162,7 +163,41 @@ def check(tarball: Path, max_points: float | None) -> int:
                   f"{proc.stderr[-3000:]}", file=sys.stderr)
             return 1
         print(f"handout: 'make test' ran in the unpacked handout in {took:.1f} s")
-        return 0
+        problems = check_submit(root)
+        for p in problems:
+            print(f"handout: make submit: {p}", file=sys.stderr)
+        return 1 if problems else 0
+
+
+def make_submit(root: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["make", "--no-print-directory", "submit", *args],
+                          cwd=root, capture_output=True, text=True, timeout=120,
+                          stdin=subprocess.DEVNULL)
+
+
+def check_submit(root: Path) -> list[str]:
+    """make submit packs exactly the student's files, and refuses clearly
+    without an ID or when the code does not build."""
+    problems = []
+    run = make_submit(root)
+    if run.returncode == 0 or "ID=" not in run.stderr:
+        problems.append(f"without ID it must refuse and say how: {run.stderr!r}")
+    run = make_submit(root, "ID=jdoe42")
+    packed = root / "jdoe42.tar.gz"
+    if run.returncode != 0 or not packed.exists():
+        problems.append(f"'make submit ID=jdoe42' failed: {run.stderr!r}")
+    else:
+        with tarfile.open(packed) as tar:
+            names = sorted(tar.getnames())
+        files = json.loads((root / "tests/rubric.json").read_text())["student_files"]
+        if names != sorted(f"src/{f}" for f in files):
+            problems.append(f"jdoe42.tar.gz holds {names}, expected src/ + {files}")
+    with open(root / "src/list.c", "a") as f:
+        f.write("\nthis does not compile\n")
+    run = make_submit(root, "ID=broken")
+    if run.returncode == 0 or "does not build" not in run.stderr:
+        problems.append(f"it must refuse code that does not build: {run.stderr!r}")
+    return problems
 
 
 def main() -> int:
