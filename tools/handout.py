@@ -41,7 +41,9 @@ MANIFEST = [
     ("tools/install-deps.sh", "tools/install-deps.sh"),
     ("docker/packages.txt", "docker/packages.txt"),
     ("docker/Dockerfile", "docker/Dockerfile"),
-    ("docker/student/compose.yaml", "compose.yaml"),
+    ("docker/demo-client.py", "docker/demo-client.py"),
+    ("compose.yaml", "compose.yaml"),
+    (".dockerignore", ".dockerignore"),
     ("handouts", "handouts"),
 ]
 NEVER = ("solution/", "tests/hidden", "grader/", "__pycache__", ".pyc")
