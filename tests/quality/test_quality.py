@@ -110,7 +110,10 @@ class Conn:
     def line(self) -> bytes | None:
         """The next line without its end, or None at end of file."""
         while b"\n" not in self.buf:
-            chunk = self.sock.recv(65536)
+            try:
+                chunk = self.sock.recv(65536)
+            except ConnectionResetError:
+                chunk = b""
             if not chunk:
                 return None
             self.buf += chunk
@@ -123,11 +126,13 @@ class Conn:
 
 def register(port: int, name: str, timeout: float) -> Conn:
     c = Conn(port, timeout)
-    c.send(name.encode() + b"\n")
     try:
+        c.send(name.encode() + b"\n")
         reply = c.line()
     except socket.timeout:
         reply = "(no reply)"
+    except OSError as e:
+        reply = f"(the connection failed: {e.strerror})"
     if reply is None or not reply.startswith(b"OK"):
         c.close()
         pytest.fail(f"sent {name!r} as a name, expected 'OK welcome {name}', "
