@@ -35,6 +35,8 @@
 #define MAX_SAMPLES 4000000  /* latencies kept for percentiles */
 
 enum role { IDLE, SENDER, RECEIVER, FLOODER, SLOW, LISTER };
+static const char *role_names[] = { "an idle client", "a sender", "a receiver",
+				    "the flooder", "the slow reader", "the lister" };
 
 struct conn {
 	int fd;
@@ -245,7 +247,9 @@ static void loop(bool (*done)(void), double until_us)
 			int i = (int)evs[k].data.u32;
 
 			if (!on_readable(i) && conns[i].role != FLOODER)
-				die("the server closed connection %d (role %d)", i, conns[i].role);
+				die("the server closed the connection of client %d (%s) %s", i,
+				    role_names[conns[i].role], conns[i].registered
+				    ? "while it was chatting" : "before registering it");
 		}
 		if (now_us() - last_sample > 100e3) {
 			sample_server();

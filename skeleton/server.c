@@ -17,6 +17,8 @@
  */
 #define _GNU_SOURCE /* accept4 */
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>

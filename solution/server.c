@@ -17,6 +17,8 @@
  */
 #define _GNU_SOURCE /* accept4 */
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -363,12 +365,18 @@ static void start_client(int fd, const pthread_attr_t *attr)
 	 * STUB: close(fd);
 	 */
 	char addr[LIST_ADDR_MAX] = "?";
-	int port = 0, size = SERVER_SEND_BUFFER, err;
+	int port = 0, size = SERVER_SEND_BUFFER, one = 1, err;
 	struct client *c;
 	pthread_t tid;
 
 	net_peer(fd, addr, sizeof(addr), &port);
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+	/*
+	 * Chat lines are small and must go out at once: without TCP_NODELAY,
+	 * a line written while the previous one awaits a (delayed) ACK waits too,
+	 * up to 40 ms.
+	 */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	c = list_add(clients, fd, addr, port);
 	if (c == NULL) {
 		close(fd);
