@@ -101,7 +101,9 @@ def make(target: str, src: Path, build: Path, extra: list[str] = ()) -> Build:
 
 def unit_outcomes(binary: Path, env: dict, timeout: float) -> dict[str, dict]:
     """Runs one Check binary; maps "unit/<binary>::<test>" to its outcome."""
-    with tempfile.TemporaryDirectory() as tmp:
+    # Beside the binary, not in /tmp: a sandbox may give the test its own /tmp.
+    with tempfile.TemporaryDirectory(dir=binary.parent) as tmp:
+        os.chmod(tmp, 0o777)  # the sandbox may run the test as another user
         xml = Path(tmp) / "log.xml"
         env = dict(env, CK_XML_LOG_FILE_NAME=str(xml), CK_VERBOSITY="silent")
         status, out = run(sandboxed([str(binary)]), timeout, env)

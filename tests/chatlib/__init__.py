@@ -145,11 +145,18 @@ class Server:
         self.log.seek(0)
         return self.log.read()[-4000:].decode("utf-8", "replace")
 
+    def signal(self, sig: int) -> None:
+        """Sends sig to the server itself (under a sandbox, not the sandbox)."""
+        if self.proc.poll() is None:
+            try:
+                os.kill(self.pid, sig)
+            except ProcessLookupError:
+                pass
+
     def terminate(self, timeout: float = 10.0) -> int | None:
         """SIGTERM, then the exit status (None if it did not exit in time)."""
         self.stopped = True
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
+        self.signal(signal.SIGTERM)
         try:
             return self.proc.wait(timeout * SCALE)
         except subprocess.TimeoutExpired:

@@ -115,7 +115,7 @@ def test_sigint_exits_0():
     with Server() as srv:
         chat = Chat(srv)
         chat.join("alice")
-        srv.proc.send_signal(2)
+        srv.signal(2)
         try:
             status = srv.proc.wait(10 * SCALE)
         except subprocess.TimeoutExpired:
