@@ -82,3 +82,4 @@ clean:
 # Optional parts of the kit keep their rules next to their sources.
 -include bench/bench.mk
 -include docker/docker.mk
+-include grader/grader.mk

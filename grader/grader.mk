@@ -1,0 +1,6 @@
+# The grader: make grade grades the sample submissions and prints the table.
+.PHONY: grade
+grade:
+	$(PYTHON) grader/samples.py $(BUILD)/samples
+	$(PYTHON) grader/grade $(BUILD)/samples -o $(BUILD)/grades -j 2 --force
+	$(PYTHON) grader/samples.py --check $(BUILD)/grades/grades.csv
