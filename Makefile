@@ -40,8 +40,10 @@ test:
 # marks, the untouched skeleton no more than what it gives away.
 score-check: all
 	$(PYTHON) tools/rubric.py --check
-	$(PYTHON) tests/score.py --src solution --build $(BUILD) --require-full
+	$(PYTHON) tests/score.py --src solution --build $(BUILD) --require-full \
+		--hidden tests/hidden
 	$(PYTHON) tests/score.py --src skeleton --build $(BUILD)/skeleton \
+		--hidden tests/hidden \
 		--max-points $$($(PYTHON) -c 'import json; \
 		print(json.load(open("tests/rubric.json")).get("skeleton_points", 0))')
 

@@ -74,14 +74,14 @@ def own_layout(dest: Path) -> None:
     (dest / "Makefile").write_text(OWN_MAKEFILE)
 
 
-# What each sample must score, and why (the rubric has 123 points).
+# What each sample must score, and why (the rubric has 129 points, 6 hidden).
 EXPECTED = {
-    "solution": 123,       # everything
+    "solution": 129,       # everything
     "skeleton": 0,         # nothing
-    "no-compile": 116,     # all but the client's 7
-    "hangs": 122,          # all but the end-of-input test
-    "crash-on-msg": 95,    # what needs no /msg
-    "own-layout": 74,      # black-box: no unit tests, no ThreadSanitizer build
+    "no-compile": 122,     # all but the client's 7
+    "hangs": 128,          # all but the end-of-input test
+    "crash-on-msg": 97,    # what needs no /msg
+    "own-layout": 80,      # black-box: no unit tests, no ThreadSanitizer build
 }
 
 

@@ -17,7 +17,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
-BASE_UID = 61000  # job slot k runs as uid BASE_UID + k
+# Job slot k runs as uid BASE_UID + k: unused uids, distinct for every grader
+# process on the machine, so no two jobs share process limits or kills.
+BASE_UID = 100000 + (os.getpid() % 20000) * 16
 
 LIMITS = ["--nproc=512", "--cpu=300", "--fsize=67108864", "--nofile=4096",
           "--core=0"]

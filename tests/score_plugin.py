@@ -17,13 +17,14 @@ import pytest
 _STATE = pytest.StashKey[dict]()
 
 
-def _test_id(nodeid: str) -> str:
-    """tests/integration/test_x.py::test_y[p] -> integration/test_x.py::test_y[p]."""
-    path, _, name = nodeid.partition("::")
-    parts = Path(path).parts
+def _test_id(item: pytest.Item) -> str:
+    """.../tests/integration/test_x.py::test_y[p] -> integration/test_x.py::test_y[p],
+    from the file's own path (node ids depend on where pytest was started)."""
+    parts = Path(item.path).parts
     if "tests" in parts:
-        parts = parts[parts.index("tests") + 1:]
-    return "/".join(parts) + "::" + name
+        last = len(parts) - 1 - parts[::-1].index("tests")
+        parts = parts[last + 1:]
+    return "/".join(parts) + "::" + item.nodeid.partition("::")[2]
 
 
 def _message(call: pytest.CallInfo) -> str:
@@ -58,7 +59,7 @@ def _record(item: pytest.Item, state: dict) -> None:
     path = os.environ.get("CHATLAB_RESULTS")
     if not path:
         return
-    entry = {"id": _test_id(item.nodeid), "outcome": state["outcome"],
+    entry = {"id": _test_id(item), "outcome": state["outcome"],
              "message": state["message"], "seconds": round(state["seconds"], 3)}
     with open(path, "a", encoding="utf-8") as f:
         f.write(json.dumps(entry) + "\n")
