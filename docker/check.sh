@@ -43,4 +43,14 @@ alice=$($compose logs --no-color alice)
 echo "$alice"
 grep -q "bob sees: alice: hello bob" build/docker-demo.log
 echo "$alice" | grep -q "alice sees: bob: hello alice"
-echo "docker-check: messages crossed between containers; all passed"
+echo "docker-check: messages crossed between containers"
+
+echo "docker-check: the grader in a container, on two samples"
+python3 grader/samples.py build/samples >/dev/null
+rm -rf submissions grades && mkdir submissions
+cp build/samples/solution.tar.gz submissions/ && cp -r build/samples/skeleton submissions/
+CHATLAB_UID=$(id -u) CHATLAB_GID=$(id -g) timeout 300 $compose run --rm grader
+grep -q '^solution,129,' grades/grades.csv
+grep -q '^skeleton,0,' grades/grades.csv
+rm -rf submissions grades
+echo "docker-check: all passed"
