@@ -45,6 +45,14 @@ grep -q "bob sees: alice: hello bob" build/docker-demo.log
 echo "$alice" | grep -q "alice sees: bob: hello alice"
 echo "docker-check: messages crossed between containers"
 
+echo "docker-check: make test from the unpacked student handout"
+make -s handout >/dev/null
+rm -rf build/handout-docker && mkdir -p build/handout-docker
+tar -xzf build/chatlab-handout.tar.gz -C build/handout-docker
+(cd build/handout-docker/chatlab && ! grep -q grader compose.yaml &&
+	CHATLAB_UID=$(id -u) CHATLAB_GID=$(id -g) timeout 900 $compose run --rm lab make test &&
+	$compose down -t 5 >/dev/null 2>&1)
+
 echo "docker-check: the grader in a container, on two samples"
 python3 grader/samples.py build/samples >/dev/null
 rm -rf submissions grades && mkdir submissions

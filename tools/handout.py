@@ -42,7 +42,6 @@ MANIFEST = [
     ("docker/packages.txt", "docker/packages.txt"),
     ("docker/Dockerfile", "docker/Dockerfile"),
     ("docker/demo-client.py", "docker/demo-client.py"),
-    ("compose.yaml", "compose.yaml"),
     (".dockerignore", ".dockerignore"),
     ("handouts", "handouts"),
 ]
@@ -54,6 +53,13 @@ def public_rubric() -> bytes:
     rubric = json.loads((KIT / "tests/rubric.json").read_text())
     rubric["tests"] = [t for t in rubric["tests"] if not t.get("hidden")]
     return (json.dumps(rubric, indent=2) + "\n").encode()
+
+
+def student_compose() -> bytes:
+    """compose.yaml without the instructors' grader service."""
+    text = (KIT / "compose.yaml").read_text()
+    cut = text.find("\n  # Instructors:")
+    return (text[:cut].rstrip() + "\n" if cut >= 0 else text).encode()
 
 
 def add_bytes(tar: tarfile.TarFile, name: str, data: bytes, mode: int = 0o644) -> None:
@@ -85,6 +91,7 @@ def build(out: Path, rendered: Path | None) -> None:
                     continue
                 add_bytes(tar, name, f.read_bytes(), 0o755 if f.stat().st_mode & 0o100 else 0o644)
         add_bytes(tar, "tests/rubric.json", public_rubric())
+        add_bytes(tar, "compose.yaml", student_compose())
         if rendered is not None and rendered.is_dir():
             for f in files_under(rendered):
                 if f.suffix in (".html", ".pdf"):
