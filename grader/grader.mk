@@ -4,3 +4,8 @@ grade:
 	$(PYTHON) grader/samples.py $(BUILD)/samples
 	$(PYTHON) grader/grade $(BUILD)/samples -o $(BUILD)/grades -j 2 --force
 	$(PYTHON) grader/samples.py --check $(BUILD)/grades/grades.csv
+
+# The Gradescope autograder: build/autograder.zip (see grader/gradescope.py).
+.PHONY: autograder
+autograder:
+	$(PYTHON) grader/gradescope.py build $(BUILD)/autograder.zip
