@@ -9,3 +9,9 @@ grade:
 .PHONY: autograder
 autograder:
 	$(PYTHON) grader/gradescope.py build $(BUILD)/autograder.zip
+
+# The grader's own tests: unsafe archives, the sandbox from inside, hostile
+# submissions beside a correct one, repeatability, the fallback (~4 minutes).
+.PHONY: grader-test
+grader-test:
+	$(PYTEST) $(PYTEST_FLAGS) grader/tests
