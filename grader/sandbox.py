@@ -23,6 +23,9 @@ BASE_UID = 100000 + (os.getpid() % 20000) * 16
 
 LIMITS = ["--nproc=512", "--cpu=300", "--fsize=67108864", "--nofile=4096",
           "--core=0"]
+# Address space for plain programs. ThreadSanitizer and valgrind reserve far
+# more than they use, so the checks that run them get a prefix without it.
+MEMORY = "--as=4294967296"
 
 
 def bwrap_works() -> bool:
@@ -54,12 +57,13 @@ def isolation(use_bwrap: bool, use_netns: bool) -> str:
     return "fallback: " + ", ".join(parts) + " (bubblewrap unavailable)"
 
 
-def prefix(work: Path, slot: int, use_bwrap: bool) -> list[str]:
-    """The words put before every command that runs student code."""
+def prefix(work: Path, slot: int, use_bwrap: bool, memory: bool = True) -> list[str]:
+    """The words put before every command that runs student code; memory
+    False leaves out the address-space limit (for sanitizers, valgrind)."""
     uid = str(BASE_UID + slot)
     drop = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups"] \
         if os.geteuid() == 0 else []
-    limits = ["prlimit", *LIMITS, "--"]
+    limits = ["prlimit", *LIMITS, *([MEMORY] if memory else []), "--"]
     if not use_bwrap:
         return drop + limits
     w = str(work)
