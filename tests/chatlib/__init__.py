@@ -34,20 +34,30 @@ SANITIZER_MARKS = ("ERROR: AddressSanitizer", "WARNING: ThreadSanitizer",
                    "runtime error:", "ERROR: LeakSanitizer")
 
 
-def program(name: str) -> list[str]:
-    """The command that runs the student's program `name` (server or client)."""
+def program(name: str, wrap: list[str] = (), big: bool = False) -> list[str]:
+    """The command that runs the student's program `name` (server, client,
+    tsan/server), under wrap (valgrind, say). big asks for the sandbox without
+    an address-space limit, which valgrind and ThreadSanitizer need."""
     path = BUILD / name
     if not path.exists():
         raise AssertionError(f"{path} does not exist: the {name} did not build "
                              "(see the build errors above)")
-    prefix = json.loads(os.environ.get("CHATLAB_SANDBOX", "[]"))
-    return prefix + [str(path.resolve())]
+    sandbox = os.environ.get("CHATLAB_SANDBOX", "[]")
+    if big:
+        sandbox = os.environ.get("CHATLAB_SANDBOX_NOMEM", sandbox)
+    return json.loads(sandbox) + list(wrap) + [str(path.resolve())]
 
 
 def shown(data: bytes, limit: int = 120) -> str:
     """A readable, bounded rendering of bytes for messages."""
     text = repr(data[:limit])[2:-1]
     return text + (f"... ({len(data)} bytes)" if len(data) > limit else "")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of pid so far, from /proc/PID/stat."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def wait_until(condition, timeout: float = TIMEOUT, step: float = 0.02) -> bool:
@@ -68,9 +78,10 @@ class Server:
     report, unless the test already stopped it.
     """
 
-    def __init__(self, *args: str, ready: float = 10.0) -> None:
+    def __init__(self, *args: str, ready: float = 10.0, name: str = "server",
+                 wrap: list[str] = (), big: bool = False) -> None:
         self.log = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen(program("server") + list(args or ["0"]),
+        self.proc = subprocess.Popen(program(name, wrap, big) + list(args or ["0"]),
                                      stdout=subprocess.PIPE, stderr=self.log,
                                      stdin=subprocess.DEVNULL,
                                      start_new_session=True)
@@ -315,3 +326,22 @@ class Conn:
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
                              b"\x01\x00\x00\x00\x00\x00\x00\x00")
         self.close()
+
+
+def fixtures():
+    """The pytest fixtures `server` and `chat`, for a test folder's conftest:
+    `server, chat = chatlib.fixtures()`."""
+    import pytest
+
+    @pytest.fixture
+    def server():
+        """The server on a free port; at the end it must exit 0 on SIGTERM."""
+        with Server() as srv:
+            yield srv
+
+    @pytest.fixture
+    def chat(server):
+        """Open connections to the server; they share one transcript."""
+        return Chat(server)
+
+    return server, chat

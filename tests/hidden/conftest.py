@@ -1,22 +1,9 @@
-"""Fixtures for the hidden tests (the same as the public ones)."""
+"""Fixtures for the hidden tests: a fresh server per test, and a Chat to open connections with."""
 import sys
 from pathlib import Path
 
-import pytest
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from chatlib import Chat, Server  # noqa: E402
+import chatlib  # noqa: E402
 
-
-@pytest.fixture
-def server():
-    """The server binary on a free port; at the end it must exit 0 on SIGTERM."""
-    with Server() as srv:
-        yield srv
-
-
-@pytest.fixture
-def chat(server):
-    """Open connections to the server; they share one transcript."""
-    return Chat(server)
+server, chat = chatlib.fixtures()
