@@ -1,0 +1,201 @@
+#!/usr/bin/env python3
+"""The mutant corpus: realistic student bugs, and whether the tests catch them.
+
+    mutants.py write           regenerate tests/mutants/*.patch from MUTANTS
+    mutants.py run [-j N]      grade every mutant with the grader; each must
+                               lose points in its named exercise and none may
+                               score full marks; prints the mutation score
+
+Each patch starts with two comment lines, "mistake:" (the student mistake it
+models) and "exercise:" (the exercise that must lose points), then a unified
+diff against solution/, applied with `patch -p1`.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import difflib
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+KIT = Path(__file__).resolve().parent.parent
+DIR = KIT / "tests/mutants"
+sys.path.insert(0, str(KIT / "grader"))
+
+# name: (mistake, exercise, file, old text, new text)
+MUTANTS = {
+    "list-add-without-lock": (
+        "list_add links the new client without taking the list lock", 1, "list.c",
+        "\tpthread_mutex_lock(&l->lock);\n\tc->next = l->head;",
+        "\tc->next = l->head;"),
+    "check-then-insert-race": (
+        "registration checks the name under the lock, then takes it under a second locking", 1,
+        "list.c",
+        "\tif (lookup(l, name, len) != NULL) {",
+        "\tbool taken = lookup(l, name, len) != NULL;\n\n\tpthread_mutex_unlock(&l->lock);\n"
+        "\tusleep(100); /* widens the window a real race has */\n\tpthread_mutex_lock(&l->lock);\n\tif (taken) {"),
+    "duplicate-names-allowed": (
+        "registration never checks whether the name is taken", 1, "list.c",
+        "\tif (lookup(l, name, len) != NULL) {", "\tif (0) {"),
+    "node-not-freed": (
+        "the last list_put closes the socket but never frees the client", 1, "list.c",
+        "\tpthread_mutex_destroy(&c->send_lock);\n\tfree(c);",
+        "\tpthread_mutex_destroy(&c->send_lock);"),
+    "socket-never-closed": (
+        "/quit unlinks the client but its socket is never closed", 5, "list.c",
+        "\tclose(c->fd);\n", ""),
+    "names-matched-by-prefix": (
+        "names are compared with memcmp over the shorter length: /msg b reaches bob", 5, "list.c",
+        "\twhile (c != NULL && !(strlen(c->name) == len &&",
+        "\twhile (c != NULL && !(strlen(c->name) >= len &&"),
+    "name-length-off-by-one": (
+        "a 32-character name is refused (>= instead of >)", 2, "protocol.c",
+        "\tif (len < 1 || len > PROTO_NAME_MAX)", "\tif (len < 1 || len >= PROTO_NAME_MAX)"),
+    "strtok-collapses-spaces": (
+        "message text split with strtok-like logic: leading spaces of the text are lost", 2,
+        "protocol.c",
+        "\tcmd->text = space + 1;\n\tcmd->text_len = len - cmd->name_len - 1;",
+        "\tcmd->text = space + 1;\n\tcmd->text_len = len - cmd->name_len - 1;\n"
+        "\twhile (cmd->text_len > 0 && *cmd->text == ' ')\n"
+        "\t\tcmd->text++, cmd->text_len--;"),
+    "cr-not-stripped": (
+        "the CR of a CR LF line end is kept", 3, "lineio.c",
+        "\tif (n > 0 && first[n - 1] == '\\r')\n\t\tn--;\n", ""),
+    "one-read-one-line": (
+        "assumes one read() is one line: what follows the first line is thrown away", 3,
+        "lineio.c",
+        "\tr->start += n + 1;\n\tr->scanned = 0;",
+        "\tr->start = r->end; /* BUG */\n\tr->scanned = 0;"),
+    "no-too-long-handling": (
+        "lines over the limit are not reported: the buffer just grows", 3, "lineio.c",
+        "\tif (r->max == 0 || pending < r->max + 1)", "\tif (1)"),
+    "sigpipe-not-ignored": (
+        "writes without MSG_NOSIGNAL: a departed client kills the server with SIGPIPE", 3,
+        "lineio.c",
+        "send(fd, p, len, flags | MSG_NOSIGNAL);", "send(fd, p, len, flags);"),
+    "blocking-write": (
+        "writes block on a client that stops reading (no MSG_DONTWAIT, no bound)", 7, "server.c",
+        "lineio_write_all(c->fd, buf, len, MSG_DONTWAIT) == 0",
+        "lineio_write_all(c->fd, buf, len, 0) == 0"),
+    "list-missing-sender": (
+        "/list leaves out the client who asked", 4, "server.c",
+        "\tchar *line = names ? proto_format_list((const char *const *)names,\n"
+        "\t\t\t\t\t       count, &len) : NULL;",
+        "\tchar *line;\n\n\tfor (size_t i = 0; names && i < count; i++)\n"
+        "\t\tif (strcmp(names[i], c->name) == 0)\n\t\t\tnames[i] = names[--count];\n"
+        "\tline = names ? proto_format_list((const char *const *)names, count, &len) : NULL;"),
+    "unknown-user-ignored": (
+        "a /msg to an unknown user is answered OK sent", 5, "server.c",
+        "\t\treturn send_err(c, \"no-such-user\", cmd->name, cmd->name_len);",
+        "\t\treturn send_ok(c, \"sent\");"),
+    "reply-to-wrong-client": (
+        "the MSG goes back to the sender instead of the destination", 5, "server.c",
+        "\tsend_to(to, line, proto_format_msg(", "\tsend_to(c, line, proto_format_msg("),
+    "msg-buffer-leaked": (
+        "every /msg allocates a buffer that is never freed", 7, "server.c",
+        "\tstruct client *to = list_find(clients, cmd->name, cmd->name_len);\n",
+        "\tstruct client *to = list_find(clients, cmd->name, cmd->name_len);\n"
+        "\tchar *copy = malloc(cmd->text_len + 1);\n\n\tif (copy)\n"
+        "\t\tmemcpy(copy, cmd->text, cmd->text_len);\n"),
+    "msg-without-arguments-crashes": (
+        "/msg with no arguments dereferences a missing name", 5, "server.c",
+        "\t\treturn send_err_str(c, \"usage\", \"/msg <name> <message>\") < 0",
+        "\t\treturn send_err_str(c, \"usage\", cmd.name) < 0"),
+    "read-zero-ignored": (
+        "read() == 0 is ignored: the thread spins after its client hangs up", 7, "server.c",
+        "\t\t\tgo_on = -1; /* end of file or a read error */",
+        "\t\t\tgo_on = 1; /* BUG */"),
+    "thread-never-ends-after-quit": (
+        "after /quit the thread goes back to reading instead of ending", 5, "server.c",
+        "\t\tsend_ok(c, \"bye\");\n\t\treturn 0;", "\t\tsend_ok(c, \"bye\");\n\t\treturn 1;"),
+    "no-exit-on-sigterm": (
+        "SIGTERM is blocked but never watched: the server does not exit", 5, "server.c",
+        "\t\tif (fds[1].revents & POLLIN)\n\t\t\tbreak;", ""),
+    "client-exits-on-first-message": (
+        "the client stops after showing the first line from the server", 6, "client.c",
+        "\t\tshow(line, len);\n\t}", "\t\tshow(line, len);\n\t\tbreak;\n\t}"),
+    "single-threaded-client": (
+        "the client reads all of standard input before it shows anything", 6, "client.c",
+        "\tif (pthread_create(&input, NULL, input_thread, &fd) != 0) {",
+        "\tinput_thread(&fd);\n\tif (pthread_create(&input, NULL, input_thread, &fd) != 0) {"),
+    "client-ignores-end-of-input": (
+        "the client never sends /quit at end of input", 6, "client.c",
+        "\t\t\tsend_line(fd, \"/quit\", 5);\n", ""),
+    "list-remove-forgets-name": (
+        "a client that leaves stays in the name index: its name is never free again", 1,
+        "list.c", "\tif (c->registered)\n\t\tunindex(l, c);", "\t(void)unindex;"),
+}
+
+
+def write() -> None:
+    DIR.mkdir(parents=True, exist_ok=True)
+    for old_patch in DIR.glob("*.patch"):
+        old_patch.unlink()
+    for i, (name, (mistake, ex, fname, old, new)) in enumerate(MUTANTS.items(), 1):
+        text = (KIT / "solution" / fname).read_text()
+        if text.count(old) != 1:
+            raise SystemExit(f"mutants: {name}: the text to change is not in {fname} once")
+        diff = difflib.unified_diff(text.splitlines(True), text.replace(old, new).splitlines(True),
+                                    f"a/solution/{fname}", f"b/solution/{fname}")
+        (DIR / f"{i:02d}-{name}.patch").write_text(
+            f"mistake: {mistake}\nexercise: {ex}\n" + "".join(diff))
+    print(f"mutants: wrote {len(MUTANTS)} patches to {DIR}")
+
+
+def header(patch: Path) -> tuple[str, int]:
+    lines = patch.read_text().splitlines()
+    return lines[0].split(": ", 1)[1], int(lines[1].split(": ", 1)[1])
+
+
+def run(jobs: int) -> int:
+    import samples
+    patches = sorted(DIR.glob("*.patch"))
+    with tempfile.TemporaryDirectory() as tmp:
+        subs = Path(tmp) / "subs"
+        subs.mkdir()
+        for patch in patches:
+            tree = Path(tmp) / patch.stem
+            shutil.copytree(KIT / "solution", tree / "solution")
+            subprocess.run(["patch", "-s", "-p1", "-d", str(tree), "-i", str(patch)], check=True)
+            samples.pack(subs, patch.stem, {f: (tree / "solution" / f).read_text()
+                                            for f in samples.FILES})
+        out = Path(tmp) / "grades"
+        subprocess.run([sys.executable, str(KIT / "grader/grade"), str(subs), "-o", str(out),
+                        "-j", str(jobs), "--force"], check=True, stdout=subprocess.DEVNULL)
+        rows = {r["id"]: r for r in csv.DictReader(open(out / "grades.csv"))}
+    rubric = json.loads((KIT / "tests/rubric.json").read_text())
+    full = {ex["id"]: sum(t["points"] for t in rubric["tests"] if t["exercise"] == ex["id"])
+            for ex in rubric["exercises"]}
+    columns = {ex["id"]: f"ex{ex['id']} {ex['title']}" for ex in rubric["exercises"]}
+    survivors = []
+    for patch in patches:
+        mistake, ex = header(patch)
+        row = rows[patch.stem]
+        caught = float(row[columns[ex]]) < full[ex] and float(row["total"]) < sum(full.values())
+        print(f"{'caught ' if caught else 'SURVIVED'}  ex{ex}  {patch.stem}: total {row['total']}, "
+              f"ex{ex} {row[columns[ex]]}/{full[ex]:g}")
+        if not caught:
+            survivors.append(f"{patch.stem} ({mistake})")
+    print(f"\nmutation score: {len(patches) - len(survivors)}/{len(patches)}")
+    for s in survivors:
+        print(f"survivor: {s}")
+    return 1 if survivors else 0
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("cmd", choices=["write", "run"])
+    ap.add_argument("-j", "--jobs", type=int, default=2)
+    args = ap.parse_args()
+    if args.cmd == "write":
+        write()
+        return 0
+    return run(args.jobs)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
