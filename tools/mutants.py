@@ -49,9 +49,14 @@ MUTANTS = {
         "/quit unlinks the client but its socket is never closed", 5, "list.c",
         "\tclose(c->fd);\n", ""),
     "names-matched-by-prefix": (
-        "names are compared with memcmp over the shorter length: /msg b reaches bob", 5, "list.c",
-        "\twhile (c != NULL && !(strlen(c->name) == len &&",
-        "\twhile (c != NULL && !(strlen(c->name) >= len &&"),
+        "lookup scans the list with strncmp over the typed length: /msg b reaches bob", 5,
+        "list.c",
+        "\tstruct client *c = *bucket(l, name, len);\n\n"
+        "\twhile (c != NULL && !(strlen(c->name) == len &&\n"
+        "\t\t\t      memcmp(c->name, name, len) == 0))\n\t\tc = c->hnext;",
+        "\tstruct client *c = l->head;\n\n"
+        "\twhile (c != NULL && !(c->registered && strncmp(c->name, name, len) == 0))\n"
+        "\t\tc = c->next;"),
     "name-length-off-by-one": (
         "a 32-character name is refused (>= instead of >)", 2, "protocol.c",
         "\tif (len < 1 || len > PROTO_NAME_MAX)", "\tif (len < 1 || len >= PROTO_NAME_MAX)"),
@@ -71,8 +76,8 @@ MUTANTS = {
         "\tr->start += n + 1;\n\tr->scanned = 0;",
         "\tr->start = r->end; /* BUG */\n\tr->scanned = 0;"),
     "no-too-long-handling": (
-        "lines over the limit are not reported: the buffer just grows", 3, "lineio.c",
-        "\tif (r->max == 0 || pending < r->max + 1)", "\tif (1)"),
+        "lines over the limit are passed on as if they were fine", 3, "lineio.c",
+        "\tif (r->max > 0 && n > r->max)\n\t\treturn LINEIO_TOO_LONG;\n", ""),
     "sigpipe-not-ignored": (
         "writes without MSG_NOSIGNAL: a departed client kills the server with SIGPIPE", 3,
         "lineio.c",
