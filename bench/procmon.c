@@ -1,0 +1,79 @@
+/*
+ * procmon: reads /proc/PID/status and /proc/PID/stat. See procmon.h.
+ */
+#include "procmon.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Reads VmRSS, Threads and State from /proc/pid/status. */
+static bool read_status(pid_t pid, struct procmon_sample *s)
+{
+	char path[64], line[256], state = '?';
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return false;
+	s->rss_kib = 0; /* a zombie has no VmRSS line */
+	while (fgets(line, sizeof(line), f) != NULL) {
+		sscanf(line, "VmRSS: %ld", &s->rss_kib);
+		sscanf(line, "Threads: %ld", &s->threads);
+		sscanf(line, "State: %c", &state);
+	}
+	fclose(f);
+	return state != 'Z' && state != 'X' && state != '?';
+}
+
+/*
+ * Reads utime and stime, the 14th and 15th fields of /proc/pid/stat. The
+ * second field, the command name, may hold spaces and parentheses, so the
+ * fields are counted from the last ')'.
+ */
+static bool read_cpu(pid_t pid, struct procmon_sample *s)
+{
+	char path[64], buf[1024], *p;
+	unsigned long utime, stime;
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	if (p == NULL || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u "
+				"%*u %lu %lu", &utime, &stime) != 2)
+		return false;
+	s->cpu_s = (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
+	return true;
+}
+
+bool procmon_sample(pid_t pid, struct procmon_sample *s)
+{
+	memset(s, 0, sizeof(*s));
+	return read_status(pid, s) && read_cpu(pid, s);
+}
+
+double procmon_busy(void)
+{
+	unsigned long long user, nice, sys, idle, iowait, irq, softirq, steal;
+	FILE *f = fopen("/proc/stat", "r");
+	int n;
+
+	if (f == NULL)
+		return -1;
+	n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &user,
+		   &nice, &sys, &idle, &iowait, &irq, &softirq, &steal);
+	fclose(f);
+	if (n != 8)
+		return -1;
+	/* Steal is time another guest had our CPU: busy, from our side. */
+	return (double)(user + nice + sys + irq + softirq + steal) /
+	       (double)sysconf(_SC_CLK_TCK);
+}
