@@ -74,14 +74,14 @@ def own_layout(dest: Path) -> None:
     (dest / "Makefile").write_text(OWN_MAKEFILE)
 
 
-# What each sample must score, and why (the rubric has 130 points, 6 hidden).
+# What each sample must score, and why (the rubric has 132 points, 6 hidden).
 EXPECTED = {
-    "solution": 130,       # everything
+    "solution": 132,       # everything
     "skeleton": 0,         # nothing
-    "no-compile": 123,     # all but the client's 7
-    "hangs": 129,          # all but the end-of-input test
-    "crash-on-msg": 98,    # what needs no /msg
-    "own-layout": 80,      # black-box: no unit tests, no ThreadSanitizer build
+    "no-compile": 125,     # all but the client's 7
+    "hangs": 131,          # all but the end-of-input test
+    "crash-on-msg": 99,    # what needs no /msg
+    "own-layout": 82,      # black-box: no unit tests, no ThreadSanitizer build
 }
 
 

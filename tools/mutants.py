@@ -26,7 +26,8 @@ KIT = Path(__file__).resolve().parent.parent
 DIR = KIT / "tests/mutants"
 sys.path.insert(0, str(KIT / "grader"))
 
-# name: (mistake, exercise, file, old text, new text)
+# name: (mistake, exercise, file, old text, new text); a mutant that edits a
+# file in several places gives tuples of old and new texts.
 MUTANTS = {
     "list-add-without-lock": (
         "list_add links the new client without taking the list lock", 1, "list.c",
@@ -133,6 +134,39 @@ MUTANTS = {
     "list-remove-forgets-name": (
         "a client that leaves stays in the name index: its name is never free again", 1,
         "list.c", "\tif (c->registered)\n\t\tunindex(l, c);", "\t(void)unindex;"),
+    "lookup-without-lock": (
+        "list_find walks the index and takes its reference without the lock", 7, "list.c",
+        "\tpthread_mutex_lock(&l->lock);\n\tc = lookup(l, name, len);\n\tif (c != NULL)\n"
+        "\t\tc->refs++;\n\tpthread_mutex_unlock(&l->lock);\n\treturn c;",
+        "\tc = lookup(l, name, len);\n\tif (c != NULL)\n\t\tc->refs++;\n\treturn c;"),
+    "interleaved-partial-lines": (
+        "a MSG is written in pieces without the receiver's send lock: lines from two "
+        "senders interleave", 5, "server.c",
+        "\tsend_to(to, line, proto_format_msg(line, c->name, cmd->text,\n"
+        "\t\t\t\t\t   cmd->text_len));",
+        "\tsize_t n = proto_format_msg(line, c->name, cmd->text, cmd->text_len);\n"
+        "\tsize_t head = n - cmd->text_len - 1;\n\n"
+        "\tsend_locked(to, line, head); /* BUG: no lock, three writes */\n"
+        "\tsend_locked(to, line + head, cmd->text_len);\n"
+        "\tsend_locked(to, line + n - 1, 1);"),
+    "shared-accept-fd": (
+        "each new thread reads the accept loop's descriptor variable, not its own: two "
+        "quick connections get the same socket", 4, "server.c",
+        ("static bool verbose;\n",
+         "\tstruct client *c = arg;\n\tstruct lineio_reader r;\n",
+         "\t\tfd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);"),
+        ("static bool verbose;\nstatic int accepted_fd; /* BUG: shared by every new thread */\n",
+         "\tstruct client *c = arg;\n\tstruct lineio_reader r;\n\n"
+         "\tusleep(1000); /* a thread starts when the scheduler says so */\n"
+         "\tc->fd = accepted_fd;\n",
+         "\t\tfd = accepted_fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);")),
+    "name-buffer-unterminated": (
+        "the name is copied into a reused buffer without its terminator: alice then bob "
+        "registers bobce", 4, "server.c",
+        "\tpthread_mutex_lock(&c->send_lock);\n\tstatus = list_register(clients, c, name, len);",
+        "\tstatic char name_buf[PROTO_NAME_MAX + 1]; /* BUG: reused, never terminated */\n\n"
+        "\tmemcpy(name_buf, name, len);\n\tpthread_mutex_lock(&c->send_lock);\n"
+        "\tstatus = list_register(clients, c, name_buf, strlen(name_buf));"),
 }
 
 
@@ -141,10 +175,13 @@ def write() -> None:
     for old_patch in DIR.glob("*.patch"):
         old_patch.unlink()
     for i, (name, (mistake, ex, fname, old, new)) in enumerate(MUTANTS.items(), 1):
-        text = (KIT / "solution" / fname).read_text()
-        if text.count(old) != 1:
-            raise SystemExit(f"mutants: {name}: the text to change is not in {fname} once")
-        diff = difflib.unified_diff(text.splitlines(True), text.replace(old, new).splitlines(True),
+        text = mutated = (KIT / "solution" / fname).read_text()
+        olds, news = (old, new) if isinstance(old, tuple) else ((old,), (new,))
+        for o, n in zip(olds, news, strict=True):
+            if text.count(o) != 1:
+                raise SystemExit(f"mutants: {name}: the text to change is not in {fname} once")
+            mutated = mutated.replace(o, n)
+        diff = difflib.unified_diff(text.splitlines(True), mutated.splitlines(True),
                                     f"a/solution/{fname}", f"b/solution/{fname}")
         (DIR / f"{i:02d}-{name}.patch").write_text(
             f"mistake: {mistake}\nexercise: {ex}\n" + "".join(diff))

@@ -1,4 +1,8 @@
 """Commands after registration: /list, /msg, /quit and the errors."""
+import re
+import socket
+import threading
+
 import pytest
 
 HINT_LIST = "'/list' answers 'LIST' and every registered name, separated by single spaces"
@@ -133,3 +137,39 @@ def test_every_command_gets_one_reply_in_order(chat):
                             "of the commands")
     b.expect("MSG alice one", exact=True)
     b.expect("MSG alice two", exact=True)
+
+
+def test_msg_lines_from_many_senders_never_interleave(chat):
+    sink = chat.join("sink")
+    senders = [chat.join(f"s{i}") for i in range(8)]
+    rounds, pad = 100, "x" * 80
+    barrier = threading.Barrier(len(senders))
+
+    def flood(i: int) -> None:
+        barrier.wait(timeout=10)
+        senders[i].send_raw("".join(f"/msg sink {i}-{j} {pad}\n"
+                                    for j in range(rounds)).encode())
+
+    threads = [threading.Thread(target=flood, args=(i,)) for i in range(len(senders))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(20)
+    pattern = re.compile(rb"MSG s(\d) (\d)-(\d+) " + pad.encode())
+    nxt = [0] * len(senders)  # the round each sender's next message must carry
+    for n in range(len(senders) * rounds):
+        try:
+            line = sink.line()
+        except socket.timeout:
+            line = b"(nothing for a while)"
+        m = pattern.fullmatch(line or b"")
+        good = m and m[1] == m[2] and int(m[3]) == nxt[int(m[1])]
+        assert good, (
+            f"8 clients each sent sink 100 messages at the same moment "
+            f"('/msg sink <i>-<round> xxx...'); after {n} good lines sink got:\n"
+            f"  {line!r}\n"
+            f"expected 'MSG s<i> <i>-<round> xxx...' with each sender's rounds in "
+            f"order\nhint: write each line to a client whole, under that client's "
+            f"send lock: two threads writing pieces of lines to one socket "
+            f"interleave them")
+        nxt[int(m[1])] += 1

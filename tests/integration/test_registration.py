@@ -137,3 +137,15 @@ def test_welcome_comes_before_any_message(chat):
         c.expect(f"OK welcome {name}", exact=True,
                  hint="the welcome must be the first line a client receives, "
                       "even when others message it the moment its name is taken")
+
+
+def test_clients_connecting_at_once_are_each_answered_on_their_own(chat):
+    conns = [chat.connect(f"c{i}") for i in range(20)]  # all before any name
+    for i, conn in enumerate(conns):
+        conn.send(f"c{i}")
+    for i, conn in enumerate(conns):
+        conn.expect(f"OK welcome c{i}", exact=True,
+                    hint="20 clients connected one right after another; each "
+                         "connection needs its own thread reading its own socket: "
+                         "give the new thread its descriptor (or its client), not "
+                         "the address of a variable the accept loop reuses")

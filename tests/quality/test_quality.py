@@ -91,23 +91,41 @@ def test_no_data_races_under_threadsanitizer():
     errors: list[str] = []
     with Server(name="tsan/server", big=True, ready=20) as srv:
         chat = Chat(srv)
+        talking = threading.Event()
 
         def worker(k: int) -> None:
+            # Two senders per receiver, and messages to clients that come and
+            # go: lookups race with each other and with the list changing.
             try:
                 me = join(chat, f"t{k}")
-                me.send_raw(b"".join(b"/msg t%d m%d\n/list\n" % ((k + 1) % 6, j)
-                                     for j in range(30)))
-                replies = 0
-                while replies < 60:
-                    line = me.line(timeout=20 * SCALE)
-                    if line is None:
-                        raise AssertionError("connection closed mid-session")
-                    replies += not line.startswith(b"MSG")
+                talking.set()
+                for j in range(100):  # one at a time: the threads overlap more
+                    for cmd in (b"/msg t%d m%d" % ((k + 1 + j % 2) % 6, j), b"/list",
+                                b"/msg c%d x" % (j % 3)):
+                        me.send(cmd)
+                        line = b"MSG"
+                        while line.startswith(b"MSG"):
+                            line = me.line(timeout=20 * SCALE)
+                            if line is None:
+                                raise AssertionError("connection closed mid-session")
                 me.send("/quit") if k % 2 else me.close()
             except BaseException as e:  # report it in the main thread
                 errors.append(f"client t{k}: {e}")
 
+        def churn() -> None:
+            try:
+                talking.wait(20 * SCALE)
+                for j in range(60):
+                    c = join(chat, f"c{j % 3}")
+                    c.send("/quit") if j % 2 else None
+                    c.close()
+                    wait_until(lambda: f"c{j % 3}" not in probe.names(), 10 * SCALE)
+            except BaseException as e:
+                errors.append(f"client c: {e}")
+
+        probe = join(chat, "probe")
         threads = [threading.Thread(target=worker, args=(k,)) for k in range(6)]
+        threads.append(threading.Thread(target=churn))
         for t in threads:
             t.start()
         for t in threads:
@@ -116,7 +134,7 @@ def test_no_data_races_under_threadsanitizer():
         log = srv.stderr()
     assert "ThreadSanitizer" not in log, (
         "ThreadSanitizer found a data race (or a lock-order problem) while six "
-        f"clients messaged each other:\n{log}\n"
+        f"clients messaged each other and others came and went:\n{log}\n"
         "hint: every field shared between threads must be read and written "
         "under the lock that guards it; see the locking notes in list.h")
     assert not errors, "\n".join(errors)
