@@ -15,3 +15,21 @@ autograder:
 .PHONY: grader-test
 grader-test:
 	$(PYTEST) $(PYTEST_FLAGS) grader/tests
+
+# The mutant corpus (tests/mutants, see its README): every mutant must lose
+# points in its exercise; the correct variations (tests/variants) must keep
+# full marks. make mutants takes about 20 minutes; CI runs mutants-fast.
+.PHONY: mutants mutants-fast variants flaky
+mutants:
+	$(PYTHON) tools/mutants.py run -j 2
+
+mutants-fast:
+	$(PYTHON) tools/mutants.py run -j 2 $(FAST_MUTANTS)
+
+variants:
+	$(PYTHON) tools/mutants.py variants -j 2
+
+# The solution and two mutants graded 20 times each: any test whose outcome
+# changes is flaky (about 25 minutes).
+flaky:
+	$(PYTHON) tools/mutants.py flaky -j 2

@@ -4,6 +4,7 @@
 #   make test             build, run every test, print your points per exercise
 #   make test EX=3        only exercise 3's tests
 #   make demo             watch a server and three scripted clients chat
+#   make bench            a load benchmark of your server (handouts/performance.md)
 #   make submit ID=jdoe42 pack your files into jdoe42.tar.gz, to hand in
 #   make clean
 #
@@ -12,6 +13,7 @@
 
 SRC ?= src
 include tests/kit.mk
+-include bench/bench.mk
 
 STUDENT_FILES := $(shell $(PYTHON) -c 'import json; \
 	print(" ".join(json.load(open("tests/rubric.json"))["student_files"]))')

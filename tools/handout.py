@@ -38,6 +38,7 @@ MANIFEST = [
     ("tests/quality", "tests/quality"),
     ("tests/chatlib", "tests/chatlib"),
     ("tools/demo.py", "tools/demo.py"),
+    ("bench", "bench"),
     ("tools/install-deps.sh", "tools/install-deps.sh"),
     ("docker/packages.txt", "docker/packages.txt"),
     ("docker/Dockerfile", "docker/Dockerfile"),

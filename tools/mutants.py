@@ -2,9 +2,14 @@
 """The mutant corpus: realistic student bugs, and whether the tests catch them.
 
     mutants.py write           regenerate tests/mutants/*.patch from MUTANTS
-    mutants.py run [-j N]      grade every mutant with the grader; each must
-                               lose points in its named exercise and none may
-                               score full marks; prints the mutation score
+    mutants.py run [NAME...]   grade every mutant (or those named) with the
+                               grader; each must lose points in its named
+                               exercise and none may score full marks; prints
+                               the mutation score and the survivors
+    mutants.py variants        grade tests/variants/*.patch, correct solutions
+                               written differently: each must score full marks
+    mutants.py flaky [NAME...] grade the solution and two mutants --runs times
+                               each; report every test whose outcome changed
 
 Each patch starts with two comment lines, "mistake:" (the student mistake it
 models) and "exercise:" (the exercise that must lose points), then a unified
@@ -13,7 +18,6 @@ diff against solution/, applied with `patch -p1`.
 from __future__ import annotations
 
 import argparse
-import csv
 import difflib
 import json
 import shutil
@@ -24,6 +28,10 @@ from pathlib import Path
 
 KIT = Path(__file__).resolve().parent.parent
 DIR = KIT / "tests/mutants"
+VARIANTS = KIT / "tests/variants"
+# Repeated by `flaky`: the mutants whose catching tests measure time (a
+# slow reader, an idle server's CPU), where a flaky test would show first.
+FLAKY_MUTANTS = ["blocking-write", "read-zero-ignored"]
 sys.path.insert(0, str(KIT / "grader"))
 
 # name: (mistake, exercise, file, old text, new text); a mutant that edits a
@@ -189,37 +197,79 @@ def write() -> None:
 
 
 def header(patch: Path) -> tuple[str, int]:
+    """The mistake and exercise of a mutant (a variation's first line is its
+    description; its exercise is none)."""
     lines = patch.read_text().splitlines()
+    if lines[0].startswith("variation: "):
+        return lines[0].split(": ", 1)[1], 0
     return lines[0].split(": ", 1)[1], int(lines[1].split(": ", 1)[1])
 
 
-def run(jobs: int) -> int:
+def patched(patch: Path | None, tmp: Path) -> dict[str, str]:
+    """The student files of solution/ with patch applied (None: unchanged)."""
     import samples
-    patches = sorted(DIR.glob("*.patch"))
+    if patch is None:
+        return samples.solution_files()
+    tree = tmp / "trees" / patch.stem
+    shutil.copytree(KIT / "solution", tree / "solution")
+    subprocess.run(["patch", "-s", "-p1", "-d", str(tree), "-i", str(patch)], check=True)
+    return {f: (tree / "solution" / f).read_text() for f in samples.FILES}
+
+
+def grade(subs: dict[str, dict[str, str]], jobs: int) -> dict[str, dict]:
+    """Grades submissions (name: student files) with grader/grade; returns
+    each one's row of results.json by name."""
+    import samples
     with tempfile.TemporaryDirectory() as tmp:
-        subs = Path(tmp) / "subs"
-        subs.mkdir()
-        for patch in patches:
-            tree = Path(tmp) / patch.stem
-            shutil.copytree(KIT / "solution", tree / "solution")
-            subprocess.run(["patch", "-s", "-p1", "-d", str(tree), "-i", str(patch)], check=True)
-            samples.pack(subs, patch.stem, {f: (tree / "solution" / f).read_text()
-                                            for f in samples.FILES})
+        folder = Path(tmp) / "subs"
+        folder.mkdir()
+        for name, files in subs.items():
+            samples.pack(folder, name, files)
         out = Path(tmp) / "grades"
-        subprocess.run([sys.executable, str(KIT / "grader/grade"), str(subs), "-o", str(out),
+        subprocess.run([sys.executable, str(KIT / "grader/grade"), str(folder), "-o", str(out),
                         "-j", str(jobs), "--force"], check=True, stdout=subprocess.DEVNULL)
-        rows = {r["id"]: r for r in csv.DictReader(open(out / "grades.csv"))}
+        return {r["id"]: r for r in json.loads((out / "results.json").read_text())}
+
+
+def by_exercise(result: dict) -> dict[int, float]:
+    earned: dict[int, float] = {}
+    for t in result["results"]:
+        earned[t["exercise"]] = earned.get(t["exercise"], 0) + t["earned"]
+    return earned
+
+
+def full_marks() -> dict[int, float]:
     rubric = json.loads((KIT / "tests/rubric.json").read_text())
-    full = {ex["id"]: sum(t["points"] for t in rubric["tests"] if t["exercise"] == ex["id"])
-            for ex in rubric["exercises"]}
-    columns = {ex["id"]: f"ex{ex['id']} {ex['title']}" for ex in rubric["exercises"]}
+    full: dict[int, float] = {}
+    for t in rubric["tests"]:
+        full[t["exercise"]] = full.get(t["exercise"], 0) + t["points"]
+    return full
+
+
+def select(folder: Path, only: list[str]) -> list[Path]:
+    patches = sorted(folder.glob("*.patch"))
+    if only:
+        patches = [p for p in patches if any(p.stem.endswith("-" + o) or p.stem == o
+                                             for o in only)]
+        if len(patches) != len(only):
+            raise SystemExit(f"mutants: not every one of {only} is in {folder}")
+    return patches
+
+
+def run(jobs: int, only: list[str]) -> int:
+    """Every mutant must lose points in its exercise and score below full."""
+    patches = select(DIR, only)
+    with tempfile.TemporaryDirectory() as tmp:
+        results = grade({p.stem: patched(p, Path(tmp)) for p in patches}, jobs)
+    full = full_marks()
     survivors = []
     for patch in patches:
         mistake, ex = header(patch)
-        row = rows[patch.stem]
-        caught = float(row[columns[ex]]) < full[ex] and float(row["total"]) < sum(full.values())
-        print(f"{'caught ' if caught else 'SURVIVED'}  ex{ex}  {patch.stem}: total {row['total']}, "
-              f"ex{ex} {row[columns[ex]]}/{full[ex]:g}")
+        earned = by_exercise(results[patch.stem])
+        total = sum(earned.values())
+        caught = earned.get(ex, 0) < full[ex] and total < sum(full.values())
+        print(f"{'caught ' if caught else 'SURVIVED'}  ex{ex}  {patch.stem}: total {total:g}, "
+              f"ex{ex} {earned.get(ex, 0):g}/{full[ex]:g} ({results[patch.stem]['seconds']:.0f} s)")
         if not caught:
             survivors.append(f"{patch.stem} ({mistake})")
     print(f"\nmutation score: {len(patches) - len(survivors)}/{len(patches)}")
@@ -228,15 +278,69 @@ def run(jobs: int) -> int:
     return 1 if survivors else 0
 
 
+def variants(jobs: int) -> int:
+    """Every correct variation must score full marks."""
+    patches = select(VARIANTS, [])
+    with tempfile.TemporaryDirectory() as tmp:
+        results = grade({p.stem: patched(p, Path(tmp)) for p in patches}, jobs)
+    full = sum(full_marks().values())
+    bad = 0
+    for patch in patches:
+        lost = [t for t in results[patch.stem]["results"] if t["earned"] < t["points"]]
+        total = sum(by_exercise(results[patch.stem]).values())
+        print(f"{'full   ' if not lost else 'NOT FULL'}  {patch.stem}: total {total:g}/{full:g}")
+        for t in lost:
+            print(f"    lost {t['points'] - t['earned']:g}: {t['id']} ({t['outcome']})")
+        bad += bool(lost)
+    print(f"\nvariations at full marks: {len(patches) - bad}/{len(patches)}")
+    return 1 if bad else 0
+
+
+def flaky(jobs: int, runs: int, mutants: list[str]) -> int:
+    """Grades the solution and some mutants runs times each; reports every
+    test whose outcome was not the same in all runs."""
+    subjects = {"solution": None} | {p.stem: p for p in select(DIR, mutants)}
+    with tempfile.TemporaryDirectory() as tmp:
+        subs = {}
+        for name, patch in subjects.items():
+            files = patched(patch, Path(tmp))
+            subs |= {f"{name}.run{r:02d}": files for r in range(1, runs + 1)}
+        results = grade(subs, jobs)
+    changed = 0
+    for name in subjects:
+        outcomes: dict[str, list[str]] = {}
+        for r in range(1, runs + 1):
+            for t in results[f"{name}.run{r:02d}"]["results"]:
+                outcomes.setdefault(t["id"], []).append(t["outcome"])
+        totals = sorted({sum(by_exercise(results[f"{name}.run{r:02d}"]).values())
+                         for r in range(1, runs + 1)})
+        flakes = {tid: o for tid, o in outcomes.items() if len(set(o)) > 1}
+        print(f"{name}: {runs} gradings, totals {', '.join(f'{t:g}' for t in totals)}, "
+              f"{len(flakes)} test(s) changed")
+        for tid, o in flakes.items():
+            counts = ", ".join(f"{v} {o.count(v)}x" for v in sorted(set(o)))
+            print(f"    FLAKY {tid}: {counts}")
+        changed += len(flakes)
+    print(f"\nflaky tests: {changed}")
+    return 1 if changed else 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("cmd", choices=["write", "run"])
+    ap.add_argument("cmd", choices=["write", "run", "variants", "flaky"])
+    ap.add_argument("names", nargs="*", help="run: only these mutants; flaky: the "
+                    f"mutants to repeat (default: {' '.join(FLAKY_MUTANTS)})")
     ap.add_argument("-j", "--jobs", type=int, default=2)
+    ap.add_argument("--runs", type=int, default=20, help="flaky: gradings of each")
     args = ap.parse_args()
     if args.cmd == "write":
         write()
         return 0
-    return run(args.jobs)
+    if args.cmd == "variants":
+        return variants(args.jobs)
+    if args.cmd == "flaky":
+        return flaky(args.jobs, args.runs, args.names or FLAKY_MUTANTS)
+    return run(args.jobs, args.names)
 
 
 if __name__ == "__main__":
