@@ -144,8 +144,7 @@ def test_server_closing_exits_1(server):
     watcher = chat.join("watcher")
     cli = ClientProc("127.0.0.1", str(server.port), "alice")
     assert wait_until(lambda: registered(watcher, "alice")), cli.describe()
-    status = server.terminate()
-    server.check_exit(status)
+    server.kill()  # the kernel closes every connection: no server code involved
     try:
         code = cli.proc.wait(TIMEOUT)
     except subprocess.TimeoutExpired:
