@@ -17,6 +17,7 @@ the grader), CHATLAB_TIMEOUT_SCALE.
 """
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import re
@@ -71,6 +72,20 @@ def wait_until(condition, timeout: float = TIMEOUT, step: float = 0.02) -> bool:
     return bool(condition())
 
 
+# Every server started, so that none outlives the tests, whatever a test did.
+_started: list[subprocess.Popen] = []
+
+
+@atexit.register
+def _kill_leftovers() -> None:
+    for proc in _started:
+        if proc.poll() is None:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
 class Server:
     """The server binary on a free port; stopped (and checked) on exit.
 
@@ -91,7 +106,12 @@ class Server:
                                      stdout=subprocess.PIPE, stderr=self.log,
                                      stdin=subprocess.DEVNULL,
                                      start_new_session=True)
-        self.port = self._port(ready * SCALE)
+        _started.append(self.proc)
+        try:
+            self.port = self._port(ready * SCALE)
+        except BaseException:
+            self.kill()
+            raise
         self.stopped = False
 
     def __enter__(self) -> "Server":

@@ -120,6 +120,7 @@ def test_sigint_exits_0():
             status = srv.proc.wait(10 * SCALE)
         except subprocess.TimeoutExpired:
             status = None
+            srv.kill()  # never leave a server behind
         srv.stopped = True
         srv.check_exit(status)
 
