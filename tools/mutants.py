@@ -268,8 +268,10 @@ def run(jobs: int, only: list[str]) -> int:
         earned = by_exercise(results[patch.stem])
         total = sum(earned.values())
         caught = earned.get(ex, 0) < full[ex] and total < sum(full.values())
+        lost = [f"ex{e}" for e in sorted(full) if earned.get(e, 0) < full[e]]
         print(f"{'caught ' if caught else 'SURVIVED'}  ex{ex}  {patch.stem}: total {total:g}, "
-              f"ex{ex} {earned.get(ex, 0):g}/{full[ex]:g} ({results[patch.stem]['seconds']:.0f} s)")
+              f"ex{ex} {earned.get(ex, 0):g}/{full[ex]:g}; lost points in "
+              f"{', '.join(lost) or 'nothing'} ({results[patch.stem]['seconds']:.0f} s)")
         if not caught:
             survivors.append(f"{patch.stem} ({mistake})")
     print(f"\nmutation score: {len(patches) - len(survivors)}/{len(patches)}")
@@ -332,7 +334,7 @@ def main() -> int:
                     f"mutants to repeat (default: {' '.join(FLAKY_MUTANTS)})")
     ap.add_argument("-j", "--jobs", type=int, default=2)
     ap.add_argument("--runs", type=int, default=20, help="flaky: gradings of each")
-    args = ap.parse_args()
+    args = ap.parse_intermixed_args()
     if args.cmd == "write":
         write()
         return 0
