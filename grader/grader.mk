@@ -34,6 +34,6 @@ variants:
 	$(PYTHON) tools/mutants.py variants -j 2
 
 # The solution and two mutants graded 20 times each: any test whose outcome
-# changes is flaky (about 25 minutes).
+# changes is flaky (about 18 minutes).
 flaky:
 	$(PYTHON) tools/mutants.py flaky -j 2

@@ -60,6 +60,19 @@ class Report:
 
 # ---- running things, always with a deadline -------------------------------
 
+# When the whole run must end by a deadline (--budget), the time.monotonic()
+# by which it must: each step gets what is left, and the results of the steps
+# that finished are kept.
+DEADLINE: float | None = None
+
+
+def allowed(own_limit: float) -> float:
+    """A step's time limit: its own, or what is left of the budget if less."""
+    if DEADLINE is None:
+        return own_limit
+    return max(0.0, min(own_limit, DEADLINE - time.monotonic()))
+
+
 def sandboxed(cmd: list[str]) -> list[str]:
     """cmd behind the grader's sandbox, if it set one (CHATLAB_SANDBOX holds a
     JSON list of words to put before every command that runs student code)."""
@@ -93,7 +106,7 @@ def run(cmd: list[str], timeout: float, env: dict | None = None,
 def make(target: str, src: Path, build: Path, extra: list[str] = ()) -> Build:
     cmd = ["make", "-s", "--no-print-directory", "-f", str(KIT / "tests/kit.mk"),
            f"SRC={src}", f"BUILD={build}", *extra, str(build / target)]
-    status, out = run(sandboxed(cmd), timeout=180)
+    status, out = run(sandboxed(cmd), timeout=max(1.0, allowed(180)))
     return Build(target, status == 0, out.strip())
 
 
@@ -129,8 +142,15 @@ def unit_outcomes(binary: Path, env: dict, timeout: float) -> dict[str, dict]:
         return found
 
 
-def pytest_outcomes(paths: list[str], env: dict, timeout: float) -> dict[str, dict]:
-    """Runs pytest on paths with score_plugin; maps test ids to outcomes."""
+def pytest_outcomes(suite: str, env: dict, timeout: float) -> dict[str, dict]:
+    """Runs pytest on one suite (a folder) with score_plugin; maps test ids to
+    outcomes, and "<suite name>/*" to the outcome of tests that reported none."""
+    paths, rest = [suite], f"{Path(suite).name}/*"
+    timeout = allowed(timeout)
+    if timeout < 1:
+        return {rest: {"outcome": "failed",
+                       "message": "not run: the earlier tests used up the time "
+                                  "the grading allows"}}
     with tempfile.TemporaryDirectory() as tmp:
         out_file = Path(tmp) / "results.jsonl"
         env = dict(env, CHATLAB_RESULTS=str(out_file),
@@ -145,11 +165,12 @@ def pytest_outcomes(paths: list[str], env: dict, timeout: float) -> dict[str, di
                 entry = json.loads(line)
                 found[entry.pop("id")] = entry
         if status == 124:
-            found["*"] = {"outcome": "failed",
-                          "message": f"the tests of {', '.join(paths)} did not finish "
-                                     f"within {timeout:.0f} s"}
+            found[rest] = {"outcome": "failed",
+                           "message": f"the {Path(suite).name} tests did not finish "
+                                      f"within {timeout:.0f} s: a test waited on the "
+                                      f"server (or the client) until the limit"}
         elif not found and status not in (0, 5):
-            found["*"] = {"outcome": "failed", "message": out[-3000:]}
+            found[rest] = {"outcome": "failed", "message": out[-3000:]}
         return found
 
 
@@ -198,17 +219,17 @@ def collect(rubric_tests: list[dict], src: Path, build: Path,
     for unit in sorted(units):
         binary = build / "tests" / unit
         if binary.exists():
-            for key, value in unit_outcomes(binary, env, 60).items():
+            for key, value in unit_outcomes(binary, env, allowed(60)).items():
                 outcomes[key if key != "*" else f"unit/{unit}::*"] = value
     if "integration" in prefixes:
-        outcomes.update(pytest_outcomes([str(KIT / "tests/integration")], env, 240))
+        outcomes.update(pytest_outcomes(str(KIT / "tests/integration"), env, 240))
     if "quality" in prefixes:
         if (build / "server").exists() and not blackbox:
             report.builds.append(make("server", src, build / "tsan",
                                       ["CFLAGS=-O1 -g", f"SANITIZE={TSAN_FLAGS}"]))
-        outcomes.update(pytest_outcomes([str(KIT / "tests/quality")], env, 300))
+        outcomes.update(pytest_outcomes(str(KIT / "tests/quality"), env, 300))
     if "hidden" in prefixes and hidden is not None and hidden.is_dir():
-        outcomes.update(pytest_outcomes([str(hidden)], env, 300))
+        outcomes.update(pytest_outcomes(str(hidden), env, 300))
     return outcomes
 
 
@@ -242,7 +263,7 @@ def score(rubric: dict, exercise: int | None, src: Path, build: Path,
                    hint=t.get("hint", ""), hidden=t.get("hidden", False))
         suite = r.id.split("::")[0]
         got = outcomes.get(r.id) or outcomes.get(f"{suite}::*") or \
-            outcomes.get("*")
+            outcomes.get(f"{suite.split('/')[0]}/*")
         if got is None:
             r.message = why_not_run(r.id, report, hidden, blackbox)
         else:
@@ -325,7 +346,13 @@ def main() -> int:
                     help="exit 1 unless every test passed")
     ap.add_argument("--max-points", type=float,
                     help="exit 1 if the total is above this")
+    ap.add_argument("--budget", type=float,
+                    help="seconds for the whole run: later steps get what is left, "
+                         "and the results of finished steps are kept")
     args = ap.parse_args()
+    global DEADLINE
+    if args.budget is not None:
+        DEADLINE = time.monotonic() + args.budget
     if shutil.which("make") is None:
         raise SystemExit("score: make is not installed")
     rubric = load_rubric(args.rubric)
