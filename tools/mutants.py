@@ -29,9 +29,9 @@ from pathlib import Path
 KIT = Path(__file__).resolve().parent.parent
 DIR = KIT / "tests/mutants"
 VARIANTS = KIT / "tests/variants"
-# Repeated by `flaky`: the mutants whose catching tests measure time (a
-# slow reader, an idle server's CPU), where a flaky test would show first.
-FLAKY_MUTANTS = ["blocking-write", "read-zero-ignored"]
+# Repeated by `flaky`: a mutant caught by a test that measures time (a slow
+# reader) and one caught only when ThreadSanitizer sees threads overlap.
+FLAKY_MUTANTS = ["blocking-write", "lookup-without-lock"]
 sys.path.insert(0, str(KIT / "grader"))
 
 # name: (mistake, exercise, file, old text, new text); a mutant that edits a
@@ -175,6 +175,20 @@ MUTANTS = {
         "\tstatic char name_buf[PROTO_NAME_MAX + 1]; /* BUG: reused, never terminated */\n\n"
         "\tmemcpy(name_buf, name, len);\n\tpthread_mutex_lock(&c->send_lock);\n"
         "\tstatus = list_register(clients, c, name_buf, strlen(name_buf));"),
+    "write-under-shared-lock": (
+        "a MSG is written, blocking, under a lock every sender takes: one client that "
+        "stops reading stalls everyone", 7, "server.c",
+        ("static bool verbose;\n",
+         "lineio_write_all(c->fd, buf, len, MSG_DONTWAIT) == 0",
+         "\tsend_to(to, line, proto_format_msg(",
+         "\t\t\t\t\t   cmd->text_len));\n\tlist_put(clients, to);"),
+        ("static bool verbose;\n"
+         "static pthread_mutex_t deliver_lock = PTHREAD_MUTEX_INITIALIZER; /* BUG */\n",
+         "lineio_write_all(c->fd, buf, len, 0) == 0",
+         "\tpthread_mutex_lock(&deliver_lock); /* BUG: held across a blocking write */\n"
+         "\tsend_to(to, line, proto_format_msg(",
+         "\t\t\t\t\t   cmd->text_len));\n\tpthread_mutex_unlock(&deliver_lock);\n"
+         "\tlist_put(clients, to);")),
 }
 
 
