@@ -20,10 +20,11 @@ grader-test:
 # points in its exercise; the correct variations (tests/variants) must keep
 # full marks. make mutants takes about 20 minutes; CI runs mutants-fast.
 .PHONY: mutants mutants-fast variants flaky
-# One quick mutant per exercise: what CI grades on every change.
+# A quick mutant for each exercise but 4, what CI grades on every change. Exercise
+# 4's mutants all make tests wait out their time limits (a minute or more),
+# so CI leaves them to make mutants.
 FAST_MUTANTS = duplicate-names-allowed name-length-off-by-one cr-not-stripped \
-	list-missing-sender names-matched-by-prefix client-exits-on-first-message \
-	lookup-without-lock
+	names-matched-by-prefix client-exits-on-first-message lookup-without-lock
 mutants:
 	$(PYTHON) tools/mutants.py run -j 2
 
