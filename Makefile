@@ -3,7 +3,8 @@
 #   make               build the reference server and client into build/
 #   make test          every check: unit, integration, quality (valgrind, TSan,
 #                      threads, descriptors, CPU), ASan+UBSan, TSan, the skeleton,
-#                      the scores of solution and skeleton, the student handout
+#                      the scores of solution and skeleton, make bench still
+#                      working, the student handout
 #   make demo          start a server and scripted clients, print the chat
 #   make unit | integration | quality | valgrind | asan | tsan   one stage
 #   make skeleton      regenerate skeleton/ from solution/'s markers
@@ -19,7 +20,7 @@ SRC ?= solution
 include tests/kit.mk
 
 .PHONY: test demo clean skeleton skeleton-check handout handout-check score-check \
-	rubric handouts
+	rubric handouts bench-check
 
 # Adds new tests to tests/rubric.json and drops vanished ones (then set points).
 rubric:
@@ -28,7 +29,7 @@ rubric:
 # The stages run one after another, even under make -j: they start servers
 # and measure threads and CPU time, which parallel stages would disturb.
 TEST_STAGES = unit integration quality asan tsan skeleton-check score-check \
-	handouts handout-check
+	bench-check handouts handout-check
 
 test:
 	@for stage in $(TEST_STAGES); do \
@@ -60,6 +61,23 @@ skeleton:
 skeleton-check:
 	$(PYTHON) tools/skelgen.py --check --src solution --out skeleton
 	$(MAKE) --no-print-directory all SRC=skeleton BUILD=$(BUILD)/skeleton
+
+# make bench must keep working: a short run of two rows must pass against the
+# reference and fail, with the reason in the table, against the skeleton.
+BENCH_CHECK = $(BENCH_PYTHON) bench/run.py --loadgen $(LOADGEN) --seconds 1 \
+	--no-ngircd --repeat 1 --patience 5 --only pairs-10,slow
+
+bench-check: all $(LOADGEN)
+	$(MAKE) --no-print-directory all SRC=skeleton BUILD=$(BUILD)/skeleton
+	$(BENCH_CHECK) --server $(BUILD)/server --out $(BUILD)/bench-check
+	@log=$(BUILD)/bench-check/skeleton.log; \
+	if $(BENCH_CHECK) --server $(BUILD)/skeleton/server \
+		--out $(BUILD)/bench-check/skeleton >$$log 2>&1; then \
+		cat $$log; echo "bench-check: make bench passed against the skeleton"; exit 1; \
+	elif ! grep -q "FAILED" $$log; then \
+		cat $$log; echo "bench-check: no FAILED row against the skeleton"; exit 1; \
+	fi; grep "FAILED" $$log | tail -1
+	@echo "bench-check: make bench works, and fails cleanly against the skeleton"
 
 # ---- the student distribution -------------------------------------------------
 

@@ -57,6 +57,7 @@
 #define FLOOD_QUEUE (256 * 1024) /* the flooder waits beyond this backlog */
 #define SLOW_MAX 1000          /* slow readers replaced at most */
 #define FD_SPARE 64            /* descriptors kept for everything else */
+#define SWITCHES_MAX_THREADS 1000 /* more, and context switches go uncounted */
 
 enum role { IDLE, SENDER, RECEIVER, LISTER, SLOW, FLOODER };
 
@@ -113,6 +114,7 @@ static struct {
 	uint64_t flood_bytes, flood_t0;
 	struct procmon_sample peak, cpu0, cpu1;
 	double own_cpu0, own_cpu1, busy0, busy1;
+	long long switches0, switches1; /* the server's; -1: not counted */
 	char pad[1024];        /* filler that brings messages to -b bytes */
 } run;
 
@@ -185,6 +187,12 @@ static void report(const char *error)
 	       hist_count(&run.list), us(hist_percentile(&run.list, 0.5)) / 1e3,
 	       us(hist_max(&run.list)) / 1e3, run.list_names, run.slow_dropped,
 	       (double)run.flood_bytes / 1048576.0);
+	printf("\"server_switches_per_msg\": ");
+	if (run.switches1 >= run.switches0 && run.switches0 >= 0 && run.delivered > 0)
+		printf("%.2f, ", (double)(run.switches1 - run.switches0) /
+				 (double)run.delivered);
+	else
+		printf("null, ");
 	printf("\"rss_mib\": %.1f, \"threads\": %ld, \"server_cpu\": %.2f, "
 	       "\"loadgen_cpu\": %.2f, \"machine_cpu\": %.2f}\n",
 	       (double)run.peak.rss_kib / 1024.0, run.peak.threads,
@@ -540,6 +548,17 @@ static void start_traffic(uint64_t now)
 	}
 }
 
+/*
+ * The server's context switches, or -1 when they are not counted: reading
+ * them takes a file per thread, too slow for thousands of threads.
+ */
+static long long server_switches(void)
+{
+	if (run.opt.pid <= 0 || run.peak.threads > SWITCHES_MAX_THREADS)
+		return -1;
+	return procmon_switches(run.opt.pid);
+}
+
 static void start_measurement(uint64_t now)
 {
 	run.phase = MEASUREMENT;
@@ -548,6 +567,7 @@ static void start_measurement(uint64_t now)
 	sample_server(&run.cpu0);
 	run.own_cpu0 = own_cpu();
 	run.busy0 = procmon_busy();
+	run.switches0 = server_switches();
 }
 
 static void stop_measurement(uint64_t now)
@@ -557,6 +577,7 @@ static void stop_measurement(uint64_t now)
 	sample_server(&run.cpu1);
 	run.own_cpu1 = own_cpu();
 	run.busy1 = procmon_busy();
+	run.switches1 = run.switches0 < 0 ? -1 : server_switches();
 }
 
 /* Fails the run when nothing has happened for -t seconds. */
@@ -751,6 +772,7 @@ int main(int argc, char **argv)
 {
 	parse_options(argc, argv, &run.opt);
 	run.d = run.opt.irc ? &dialect_irc : &dialect_chat;
+	run.switches0 = run.switches1 = -1;
 	memset(run.pad, 'x', run.d->text_max);
 	run.pad[run.d->text_max] = '\0';
 	plan_clients();

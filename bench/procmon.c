@@ -3,7 +3,9 @@
  */
 #include "procmon.h"
 
+#include <dirent.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -76,4 +78,47 @@ double procmon_busy(void)
 	/* Steal is time another guest had our CPU: busy, from our side. */
 	return (double)(user + nice + sys + irq + softirq + steal) /
 	       (double)sysconf(_SC_CLK_TCK);
+}
+
+/* The context switches of one thread, from its status file; -1 if gone. */
+static long long task_switches(pid_t pid, long tid)
+{
+	char path[96], line[256];
+	long long total = 0, n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%ld/status", (int)pid, tid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, "voluntary_ctxt_switches: %lld", &n) == 1 ||
+		    sscanf(line, "nonvoluntary_ctxt_switches: %lld", &n) == 1)
+			total += n;
+	}
+	fclose(f);
+	return total;
+}
+
+long long procmon_switches(pid_t pid)
+{
+	char path[64];
+	struct dirent *e;
+	long long total = 0, n;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	d = opendir(path);
+	if (d == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue; /* "." and ".." */
+		/* A thread that ended meanwhile takes its count with it. */
+		n = task_switches(pid, strtol(e->d_name, NULL, 10));
+		if (n > 0)
+			total += n;
+	}
+	closedir(d);
+	return total;
 }

@@ -3,6 +3,7 @@
  *
  *   procmon_sample   its resident memory, threads and CPU time, right now
  *   procmon_busy     CPU time the whole machine has spent busy so far
+ *   procmon_switches how often its threads have been switched out so far
  *
  * The load generator samples the server a few times a second and keeps the
  * peaks, so a figure reflects the whole run, not only its last moment. The
@@ -33,5 +34,13 @@ bool procmon_sample(pid_t pid, struct procmon_sample *s);
  * be read.
  */
 double procmon_busy(void);
+
+/*
+ * Returns how many times, in all, the threads of process pid have given up a
+ * CPU (voluntary and involuntary context switches, summed over the status
+ * files in /proc/PID/task), or -1 when it cannot be read. Reading costs a
+ * file per thread: callers skip it for processes with thousands.
+ */
+long long procmon_switches(pid_t pid);
 
 #endif

@@ -357,7 +357,7 @@ def fmt(v: float | int | None, spec: str = ",.0f") -> str:
 def table(runs: list[Run]) -> str:
     head = (f"{'run':<9} {'server':<7} {'clients':>7} {'reg/s':>7} {'msgs/s':>8} "
             f"{'p50 us':>7} {'p99 us':>7} {'max us':>7} {'/list ms':>9} "
-            f"{'RSS MiB':>7} {'threads':>7} {'CPU srv/lg/other':>17}")
+            f"{'RSS MiB':>7} {'threads':>7} {'sw/msg':>6} {'CPU srv/lg/other':>17}")
     rows = [head, "-" * len(head)]
     for run in runs:
         r = run.result
@@ -371,11 +371,12 @@ def table(runs: list[Run]) -> str:
             continue
         lists = (f"{r['list_p50_ms']:.1f}/{r['list_max_ms']:.0f}" if r.get("lists") else "")
         cpu = f"{r['server_cpu']:.2f}/{r['loadgen_cpu']:.2f}/{other_cpu(r):.2f}"
+        switches = fmt(r.get("server_switches_per_msg"), ".2f")
         busy = " *" if other_cpu(r) > BUSY else ""
         rows.append(left + f"{r['clients']:>7,} {fmt(r['register_per_s']):>7} "
                     f"{fmt(r['msgs_per_s']):>8} {fmt(r['lat_p50_us']):>7} "
                     f"{fmt(r['lat_p99_us']):>7} {fmt(r['lat_max_us']):>7} {lists:>9} "
-                    f"{r['rss_mib']:>7.1f} {r['threads']:>7,} {cpu:>17}{busy}")
+                    f"{r['rss_mib']:>7.1f} {r['threads']:>7,} {switches:>6} {cpu:>17}{busy}")
         for note in r.get("notes", []):
             rows.append(" " * 18 + "note: " + note)
     return "\n".join(rows)
@@ -428,7 +429,8 @@ def targets(runs: list[Run]) -> list[dict]:
 def write_csv(runs: list[Run], path: Path) -> None:
     keys = ["clients", "register_per_s", "msgs_per_s", "lat_p50_us", "lat_p90_us",
             "lat_p99_us", "lat_max_us", "lat_mean_us", "lists", "list_p50_ms",
-            "list_max_ms", "slow_dropped", "rss_mib", "threads", "server_cpu",
+            "list_max_ms", "slow_dropped", "rss_mib", "threads",
+            "server_switches_per_msg", "server_cpu",
             "loadgen_cpu", "machine_cpu"]
     with path.open("w", newline="") as f:
         w = csv.writer(f)
@@ -508,7 +510,13 @@ def parse_args() -> argparse.Namespace:
                     help="runs of the rows the targets are judged on (medians)")
     ap.add_argument("--patience", type=float, default=60,
                     help="seconds in all to wait for a quiet machine between runs")
+    ap.add_argument("--only", metavar="ROWS", type=lambda s: s.split(","),
+                    help="only these rows, comma-separated (for example pairs-10,slow)")
     args = ap.parse_args()
+    names = {run.name for run in standard_runs(True, True, 1)}
+    if args.only and not set(args.only) <= names:
+        ap.error(f"--only: no row {', '.join(sorted(set(args.only) - names))}; "
+                 f"the rows are {', '.join(sorted(names))}")
     if not args.ngircd_only and (args.server is None or not os.access(args.server, os.X_OK)):
         ap.error(f"--server: no executable {args.server} (build it, or name one with SERVER=)")
     return args
@@ -567,7 +575,8 @@ def main() -> int:
     for stale in ("latency.svg", "latency.gp", "results.json", "results.csv"):
         (args.out / stale).unlink(missing_ok=True)  # never show an old run's figures
     have_ngircd = shutil.which("ngircd") is not None and not args.no_ngircd
-    runs = standard_runs(not args.ngircd_only, have_ngircd, args.repeat)
+    runs = [run for run in standard_runs(not args.ngircd_only, have_ngircd, args.repeat)
+            if not args.only or run.name in args.only]
     order = schedule(runs)
     info = machine()
     print(f"bench: {info['cpus']} CPUs ({info['cpu']}), Linux {info['kernel']}, "
