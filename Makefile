@@ -67,7 +67,7 @@ skeleton-check:
 BENCH_CHECK = $(BENCH_PYTHON) bench/run.py --loadgen $(LOADGEN) --seconds 1 \
 	--no-ngircd --repeat 1 --patience 5 --only pairs-10,slow
 
-bench-check: all $(LOADGEN)
+bench-check: all loadgen
 	$(MAKE) --no-print-directory all SRC=skeleton BUILD=$(BUILD)/skeleton
 	$(BENCH_CHECK) --server $(BUILD)/server --out $(BUILD)/bench-check
 	@log=$(BUILD)/bench-check/skeleton.log; \

@@ -4,6 +4,7 @@
 #                                     and the same pairs against ngircd
 #   make bench SERVER=path/to/server  the same against any server
 #   make bench BENCH_ARGS="--seconds 5 --no-ngircd"   see bench/run.py --help
+#   make bench BENCH_ARGS="--only pairs-100,slow"     some rows only
 #   make bench-ngircd                 only the ngircd rows
 #   make loadgen                      only build $(BUILD)/bench/loadgen
 #

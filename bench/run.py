@@ -519,6 +519,8 @@ def parse_args() -> argparse.Namespace:
                  f"the rows are {', '.join(sorted(names))}")
     if not args.ngircd_only and (args.server is None or not os.access(args.server, os.X_OK)):
         ap.error(f"--server: no executable {args.server} (build it, or name one with SERVER=)")
+    if not os.access(args.loadgen, os.X_OK):
+        ap.error(f"--loadgen: no executable {args.loadgen} (make loadgen builds it)")
     return args
 
 
