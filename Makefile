@@ -6,7 +6,8 @@
 #                      the scores of solution and skeleton, make bench still
 #                      working, the student handout
 #   make demo          start a server and scripted clients, print the chat
-#   make unit | integration | quality | valgrind | asan | tsan   one stage
+#   make unit | integration | quality | valgrind | asan | tsan | bench-check
+#                      one stage
 #   make skeleton      regenerate skeleton/ from solution/'s markers
 #   make handouts      render handouts/*.md to HTML and PDF in build/handouts
 #   make handout       the student distribution, build/chatlab-handout.tar.gz
