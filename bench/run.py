@@ -105,7 +105,9 @@ class Run:
         for key, value in merged.items():
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 continue
-            values = [r[key] for r in self.results]
+            # A figure some runs could not measure (null) is left out.
+            values = [r[key] for r in self.results
+                      if isinstance(r.get(key), (int, float))]
             # Counts stay whole numbers: the middle run's, not an average.
             merged[key] = (statistics.median_low(values) if isinstance(value, int)
                            else statistics.median(values))
